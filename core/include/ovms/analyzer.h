@@ -1,0 +1,67 @@
+// The capture analyzer: parsed TCP segments in, LineRecords out. Tracks connections (numbered in
+// order of their first packet), reassembles each direction, decides which connections are OVMS
+// (by port, or by content on any port), and drives a ConnectionDecoder for each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ovms/connection.h"
+#include "ovms/packet.h"
+#include "ovms/tcp_stream.h"
+
+namespace ovms {
+
+struct AnalyzerOptions {
+  std::set<uint16_t> ports{6867, 6870};  // OVMS server ports
+  bool detect_by_content = true;         // also claim connections whose first bytes look like OVMS
+  DecoderOptions decoder;
+};
+
+struct ConnectionInfo {
+  uint32_t id = 0;
+  Endpoint client, server;
+  uint64_t first_frame = 0;
+  double first_ts = 0;
+  bool is_ovms = false;
+};
+
+class CaptureAnalyzer {
+ public:
+  CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options = {});
+  ~CaptureAnalyzer();
+
+  // One parsed segment from capture frame `frame`.
+  void on_segment(const TcpSegment& seg, uint64_t frame, double ts);
+  // A frame that could not be parsed (reported once per reason as an orphan diagnostic).
+  void on_bad_frame(uint64_t frame, const std::string& why);
+  // End of capture: flush every connection; report keys that never matched.
+  void finish();
+
+  const std::vector<ConnectionInfo>& connections() const { return infos_; }
+  uint64_t records() const { return next_id_; }
+
+ private:
+  struct Conn;
+  struct TupleHash {
+    std::size_t operator()(const std::string& k) const { return std::hash<std::string>()(k); }
+  };
+  Conn* lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client);
+  bool looks_like_ovms_start(const uint8_t* data, std::size_t len) const;
+
+  const KeyStore* keys_;
+  RecordSink& sink_;
+  AnalyzerOptions options_;
+  uint64_t next_id_ = 0;
+  uint64_t last_frame_ = 0;
+  double last_ts_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<Conn>, TupleHash> conns_;
+  std::vector<Conn*> order_;
+  std::vector<ConnectionInfo> infos_;
+};
+
+}  // namespace ovms

@@ -1,0 +1,109 @@
+// The decoder of one TCP connection: both directions' bytes in, LineRecords out. It follows the
+// handshake, finds the key, decrypts the session and paranoid layers, decodes messages with the
+// catalog, pairs command responses with requests, and explains everything it cannot do.
+// Sans-io: no sockets, no threads, no capture format. Used by the capture analyzer (ovmsdump, the
+// inspector) and directly by the Wireshark plugin, which does its own TCP.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ovms/framer.h"
+#include "ovms/keys.h"
+#include "ovms/protocol.h"
+#include "ovms/record.h"
+
+namespace ovms {
+
+struct DecoderOptions {
+  bool resync_after_gap = true;  // search the keystream for "MP-0 " after lost bytes
+  std::size_t resync_window = 1 << 20;  // keystream bytes searched at most
+};
+
+class ConnectionDecoder {
+ public:
+  // `keys` may be null (nothing decrypts). `next_id` numbers records across connections.
+  ConnectionDecoder(uint32_t conn, const KeyStore* keys, uint64_t* next_id, DecoderOptions options = {});
+  ~ConnectionDecoder();
+
+  // Contiguous stream bytes of one direction, in order.
+  void feed(Direction dir, const uint8_t* data, std::size_t len, uint64_t frame, double ts, RecordSink& sink);
+  // `missing` bytes of `dir` will never arrive.
+  void gap(Direction dir, uint64_t missing, uint64_t frame);
+  // The capture holds this direction only from its middle (no SYN seen): tells the decoder not to
+  // expect a welcome, and to say why nothing decrypts.
+  void started_mid_stream(Direction dir, uint64_t frame);
+  // End of both streams: partial lines are emitted as unterminated.
+  void finish(uint64_t frame, double ts, RecordSink& sink);
+
+  Role client_role() const { return client_role_; }
+  const std::string& vehicle() const { return vehicle_; }
+  const VehicleKey* key() const { return key_; }
+  bool session_established() const { return phase_ == Phase::Session; }
+  int scheme() const { return scheme_; }
+  uint32_t id() const { return conn_; }
+
+ private:
+  enum class Phase { AwaitWelcome, AwaitServerWelcome, Session, AutoProvision, WebSocketHandshake, NotOvms };
+
+  struct DirState {
+    Framer framer;
+    std::unique_ptr<LineCipher> cipher;
+    std::unique_ptr<Rc4> at_gap;     // cipher state when bytes were lost (for resynchronising)
+    uint64_t gap_wire_bytes = 0;     // wire bytes lost plus the broken line, bounding the search
+    bool lost_sync = false;
+    bool mid_stream = false;
+    bool told_mid_stream = false;
+    bool told_bare_lf = false;
+    bool told_no_key = false;
+    std::vector<Diagnostic> pending;  // connection-level diagnostics waiting for the next line
+    std::string http_head;           // WebSocket upgrade: header block being collected
+    uint64_t http_begin = 0;
+    uint64_t http_frame = 0;
+  };
+
+  void on_line(Direction dir, const FramedLine& line, uint64_t frame, double ts, RecordSink& sink);
+  void on_http_line(Direction dir, const FramedLine& line, uint64_t frame, double ts, RecordSink& sink);
+  void client_welcome(LineRecord& r);
+  void server_welcome(LineRecord& r);
+  void ap_request(LineRecord& r);
+  void ap_reply(LineRecord& r);
+  void session_line(Direction dir, LineRecord& r);
+  bool decrypt_line(DirState& st, LineRecord& r);
+  bool resynchronise(DirState& st, const Bytes& cipher, LineRecord& r);
+  void decode_plain(LineRecord& r, std::string_view body);
+  void paranoid(LineRecord& r);
+  void pair_command(LineRecord& r, RecordSink& sink);
+  void note_guide_differences(LineRecord& r);
+  void select_key(LineRecord& r, std::string_view token, std::string_view digest);
+  void add(LineRecord& r, DiagId id, std::string message, int64_t pos = -1);
+  Role sender(Direction dir) const;
+
+  uint32_t conn_;
+  const KeyStore* keys_;
+  uint64_t* next_id_;
+  uint64_t own_next_id_ = 0;
+  DecoderOptions options_;
+  Phase phase_ = Phase::AwaitWelcome;
+  DirState dirs_[2];
+  Role client_role_ = Role::Unknown;
+  int scheme_ = -1;
+  std::string vehicle_;
+  std::string client_token_, client_digest_;
+  const VehicleKey* key_ = nullptr;
+  KeySource key_source_ = KeySource::None;
+  bool key_verified_ = false;
+  std::string ptoken_;
+  // AP exchange
+  const VehicleKey* ap_key_ = nullptr;
+  // Command pairing: requests waiting for responses, per request direction and command number.
+  struct Pending { uint64_t id; uint64_t frame; };
+  std::map<std::pair<int, int>, std::deque<Pending>> pending_commands_;
+  uint32_t guide_notes_done_[8] = {};  // bitset over message codes already explained in this connection
+};
+
+}  // namespace ovms

@@ -1,0 +1,61 @@
+// Turns one direction's byte stream into lines: CRLF or bare LF line ends (a CR inside a line is data),
+// or, after a WebSocket upgrade, one line per text/binary frame. Sans-io.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace ovms {
+
+struct FramedLine {
+  std::string_view text;  // without the line end (valid only during the callback)
+  uint64_t begin = 0;     // stream position of the first byte
+  uint64_t end = 0;       // stream position after the line end / frame
+  bool bare_lf = false;   // ended with LF alone
+  bool unterminated = false;  // the stream ended (or a gap came) before the line end
+  bool after_gap = false;     // bytes of this line were lost to a capture gap
+  bool websocket = false;     // a WebSocket frame payload
+  bool masked = false;        // the frame was masked (client frames)
+  std::string error;          // WebSocket frame problem, if any
+};
+
+class Framer {
+ public:
+  using Callback = std::function<void(const FramedLine&)>;
+
+  // Largest line kept whole; longer lines are cut (reported through `unterminated`=false, error set).
+  static constexpr std::size_t kMaxLine = 64 * 1024 * 1024;
+
+  void feed(const uint8_t* data, std::size_t len, const Callback& cb);
+  // `missing` bytes were lost: the current partial line is marked after_gap.
+  void gap(uint64_t missing);
+  // End of stream: emit any partial line as unterminated.
+  void finish(const Callback& cb);
+
+  // Switch to WebSocket frames from the next byte on (after the HTTP upgrade's blank line).
+  void start_websocket(bool strip_trailing_lf) {
+    websocket_ = true;
+    strip_lf_ = strip_trailing_lf;
+  }
+  bool websocket() const { return websocket_; }
+  uint64_t position() const { return pos_; }
+
+ private:
+  void feed_lines(const uint8_t* data, std::size_t len, const Callback& cb);
+  void feed_frames(const uint8_t* data, std::size_t len, const Callback& cb);
+  void emit(std::string_view text, uint64_t begin, uint64_t end, bool bare_lf, const Callback& cb);
+
+  std::string partial_;        // bytes of an incomplete line / frame
+  uint64_t partial_begin_ = 0;
+  uint64_t pos_ = 0;           // stream position after the last byte fed
+  bool partial_gap_ = false;
+  bool websocket_ = false;
+  bool strip_lf_ = false;
+  std::string fragments_;      // a fragmented WebSocket message being assembled
+  bool in_fragments_ = false;
+};
+
+}  // namespace ovms

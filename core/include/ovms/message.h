@@ -1,0 +1,47 @@
+// Decoding one message (`<code><data>`, the plaintext after "MP-0 ") into catalog fields.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ovms/catalog.h"
+#include "ovms/diagnostic.h"
+
+namespace ovms {
+
+struct FieldValue {
+  const FieldDef* def = nullptr;  // catalog entry; nullptr for an extra trailing field
+  std::string text;               // the field's text as sent
+  enum class Kind : uint8_t { Empty, Int, Float, Text } kind = Kind::Empty;
+  int64_t i = 0;   // Int (also Enum/Flags/Bool/Timestamp/Hex)
+  double f = 0;    // Float
+  uint16_t index = 0;  // position in the comma-separated data (0-based)
+
+  const char* name() const { return def ? def->name : "extra"; }
+  bool is_number() const { return kind == Kind::Int || kind == Kind::Float; }
+};
+
+struct DecodedMessage {
+  char code = 0;                    // 0: no message (handshake lines, undecrypted lines)
+  const MessageDef* def = nullptr;  // nullptr for an unknown code
+  const CommandDef* command = nullptr;  // C and c: the command's catalog entry, if known
+  std::vector<FieldValue> fields;       // in wire order; List fields repeat their FieldDef
+  const char* name() const { return def ? def->name : (code ? "unknown" : nullptr); }
+  const FieldValue* field(std::string_view name) const;  // first field with that name
+};
+
+// Decodes `<code><data>`. Diagnostics (unknown code, malformed numbers, extra fields) are appended to
+// `diags` with `frame`/`pos` as given (pos is the stream position of the code byte, -1 if unknown).
+DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& diags, uint64_t frame = 0,
+                              int64_t pos = -1);
+
+// The enum label for a value, or nullptr.
+const EnumValue* enum_value(const FieldDef& def, const FieldValue& v);
+
+// A short human summary of a decoded message: "soc=80 charging standard ideal_range=250".
+// Secret fields are shown as "***" unless `show_secrets`.
+std::string summarize(const DecodedMessage& m, bool show_secrets = false);
+
+}  // namespace ovms

@@ -1,0 +1,686 @@
+#include "ovms/connection.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace ovms {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Splits on runs of whitespace, as the server's welcome regex (\s+) does.
+std::vector<std::string_view> words(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string printable(std::string_view s, std::size_t max = 40) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) out += c;
+    else out += "\\x" + to_hex(&u, 1);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+Role role_from_type(char t) {
+  switch (t) {
+    case 'C': return Role::Car;
+    case 'A': return Role::App;
+    case 'B': return Role::Batch;
+    case 'S': return Role::Server;
+    default: return Role::Unknown;
+  }
+}
+
+constexpr std::size_t kV3CarReceiveLimit = 1024;  // PROTOCOL.md §1.3: the v3 car's inbound ring buffer
+
+}  // namespace
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::Car: return "car";
+    case Role::App: return "app";
+    case Role::Batch: return "batch";
+    case Role::Server: return "server";
+    case Role::AutoProvision: return "autoprovision";
+    case Role::Unknown: break;
+  }
+  return "unknown";
+}
+
+const char* line_kind_name(LineKind k) {
+  switch (k) {
+    case LineKind::Welcome: return "welcome";
+    case LineKind::ServerWelcome: return "server_welcome";
+    case LineKind::ApRequest: return "ap_request";
+    case LineKind::ApReply: return "ap_reply";
+    case LineKind::WebSocketUpgrade: return "websocket_upgrade";
+    case LineKind::Message: return "message";
+    case LineKind::Unrecognised: return "unrecognised";
+  }
+  return "?";
+}
+
+const char* key_source_name(KeySource k) {
+  switch (k) {
+    case KeySource::None: return "none";
+    case KeySource::VehicleId: return "vehicle_id";
+    case KeySource::DigestSearch: return "digest_search";
+    case KeySource::Account: return "account";
+    case KeySource::Iccid: return "iccid";
+  }
+  return "?";
+}
+
+ConnectionDecoder::ConnectionDecoder(uint32_t conn, const KeyStore* keys, uint64_t* next_id, DecoderOptions options)
+    : conn_(conn), keys_(keys), next_id_(next_id ? next_id : &own_next_id_), options_(options) {}
+
+ConnectionDecoder::~ConnectionDecoder() = default;
+
+Role ConnectionDecoder::sender(Direction dir) const {
+  if (dir == Direction::ServerToClient) return Role::Server;
+  return client_role_;
+}
+
+void ConnectionDecoder::add(LineRecord& r, DiagId id, std::string message, int64_t pos) {
+  r.diags.push_back(Diagnostic{id, r.frame, pos < 0 ? static_cast<int64_t>(r.stream_pos) : pos, std::move(message)});
+}
+
+void ConnectionDecoder::feed(Direction dir, const uint8_t* data, std::size_t len, uint64_t frame, double ts,
+                             RecordSink& sink) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  st.framer.feed(data, len, [&](const FramedLine& line) { on_line(dir, line, frame, ts, sink); });
+}
+
+void ConnectionDecoder::gap(Direction dir, uint64_t missing, uint64_t frame) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  st.pending.push_back(Diagnostic{DiagId::TcpGap, frame, static_cast<int64_t>(st.framer.position()),
+                                  std::to_string(missing) + " bytes of the " + direction_name(dir) +
+                                      " stream are missing from the capture"});
+  if (st.cipher && !st.lost_sync) {
+    st.at_gap = std::make_unique<Rc4>(st.cipher->rc4());
+    st.gap_wire_bytes = 0;
+    st.lost_sync = true;
+  }
+  st.gap_wire_bytes += missing;
+  st.framer.gap(missing);
+}
+
+void ConnectionDecoder::started_mid_stream(Direction dir, uint64_t frame) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  st.mid_stream = true;
+  st.pending.push_back(Diagnostic{DiagId::TcpMissingStart, frame, 0,
+                                  std::string("the ") + direction_name(dir) +
+                                      " stream began before the capture: its TCP handshake is missing"});
+}
+
+void ConnectionDecoder::finish(uint64_t frame, double ts, RecordSink& sink) {
+  for (int d = 0; d < 2; ++d) {
+    Direction dir = static_cast<Direction>(d);
+    DirState& st = dirs_[d];
+    st.framer.finish([&](const FramedLine& line) { on_line(dir, line, frame, ts, sink); });
+    for (const Diagnostic& diag : st.pending) sink.on_orphan_diagnostic(conn_, diag);
+    st.pending.clear();
+  }
+}
+
+void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t frame, double ts,
+                                RecordSink& sink) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  if (!st.http_head.empty() || (phase_ == Phase::WebSocketHandshake && !line.websocket)) {
+    on_http_line(dir, line, frame, ts, sink);
+    return;
+  }
+  LineRecord r;
+  r.id = (*next_id_)++;
+  r.frame = frame;
+  r.ts = ts;
+  r.conn = conn_;
+  r.dir = dir;
+  r.wire.assign(line.text.data(), line.text.size());
+  r.stream_pos = line.begin;
+  r.stream_end = line.end;
+  r.diags = std::move(st.pending);
+  st.pending.clear();
+  if (!line.error.empty()) add(r, DiagId::WebSocketMalformed, line.error);
+  if (line.unterminated) add(r, DiagId::TcpLineUnterminated, "the stream ended before this line's end");
+  if (line.bare_lf && !line.websocket && !line.unterminated && !st.told_bare_lf) {
+    st.told_bare_lf = true;
+    add(r, DiagId::LineBareLf, "lines in this direction end with LF only (Android's PrintWriter.println); "
+                               "the 2013 guide says CRLF");
+  }
+
+  bool first_line_of_client = dir == Direction::ClientToServer && phase_ == Phase::AwaitWelcome;
+  if (line.after_gap) {
+    // Part of this line is lost: it cannot be trusted, and in scheme 0 its length is unknown.
+    r.kind = LineKind::Message;
+    st.gap_wire_bytes += line.end - line.begin;
+    add(r, DiagId::NotDecrypted, "part of this line was lost in a capture gap");
+  } else if (first_line_of_client && !st.mid_stream) {
+    if (starts_with(r.wire, "MP-")) client_welcome(r);
+    else if (starts_with(r.wire, "AP-C")) ap_request(r);
+    else if (starts_with(r.wire, "GET /apiv2")) {
+      // The WebSocket variant: collect the HTTP request head, then switch both directions to frames.
+      phase_ = Phase::WebSocketHandshake;
+      st.http_head = r.wire;
+      st.http_begin = line.begin;
+      st.http_frame = frame;
+      --*next_id_;
+      return;
+    } else {
+      r.kind = LineKind::Unrecognised;
+      phase_ = Phase::NotOvms;
+      add(r, DiagId::HandshakeMalformed, "first line is not an OVMS welcome (MP-, AP-C or GET /apiv2): \"" +
+                                             printable(r.wire) + "\"");
+    }
+  } else if (dir == Direction::ServerToClient && phase_ == Phase::AwaitServerWelcome && starts_with(r.wire, "MP-S ")) {
+    server_welcome(r);
+  } else if (dir == Direction::ServerToClient && phase_ == Phase::AutoProvision &&
+             (starts_with(r.wire, "AP-S") || starts_with(r.wire, "AP-X"))) {
+    ap_reply(r);
+  } else if (phase_ == Phase::NotOvms) {
+    r.kind = LineKind::Unrecognised;
+  } else {
+    session_line(dir, r);
+  }
+  r.role = sender(dir);
+  r.vehicle = vehicle_;
+  if (dir == Direction::ServerToClient && client_role_ == Role::Car && r.wire.size() + 2 > kV3CarReceiveLimit)
+    add(r, DiagId::LineTooLongForCar, std::to_string(r.wire.size()) + "-byte line: the v3 car's 1024-byte receive "
+                                      "buffer cannot take it, and its receive path stalls");
+  if (r.kind == LineKind::Message) {
+    note_guide_differences(r);
+    pair_command(r, sink);
+  }
+  sink.on_record(r);
+}
+
+// WebSocket upgrade: both heads are shown as one record each; then both directions carry frames.
+void ConnectionDecoder::on_http_line(Direction dir, const FramedLine& line, uint64_t frame, double ts,
+                                     RecordSink& sink) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  if (st.http_head.empty()) {
+    st.http_begin = line.begin;
+    st.http_frame = frame;
+  }
+  if (!line.text.empty()) {
+    if (!st.http_head.empty()) st.http_head += "\r\n";
+    st.http_head.append(line.text.data(), line.text.size());
+    if (!line.unterminated) return;
+  }
+  LineRecord r;
+  r.id = (*next_id_)++;
+  r.frame = frame;
+  r.ts = ts;
+  r.conn = conn_;
+  r.dir = dir;
+  r.kind = LineKind::WebSocketUpgrade;
+  r.role = sender(dir);
+  r.wire = st.http_head.substr(0, st.http_head.find("\r\n"));
+  r.stream_pos = st.http_begin;
+  r.stream_end = line.end;
+  r.diags = std::move(st.pending);
+  st.pending.clear();
+  std::string head = std::move(st.http_head);
+  st.http_head.clear();
+  if (dir == Direction::ClientToServer) {
+    if (head.find("Upgrade: websocket") == std::string::npos && head.find("upgrade: websocket") == std::string::npos)
+      add(r, DiagId::WebSocketMalformed, "GET /apiv2 without an 'Upgrade: websocket' header");
+    st.framer.start_websocket(true);  // the server strips a trailing LF from inbound frames
+  } else {
+    if (!starts_with(head, "HTTP/1.1 101")) {
+      add(r, DiagId::WebSocketMalformed, "upgrade refused: \"" + printable(r.wire) + "\"");
+      phase_ = Phase::NotOvms;
+    } else {
+      phase_ = Phase::AwaitWelcome;  // the welcome now arrives in the first frame
+    }
+    st.framer.start_websocket(false);
+  }
+  sink.on_record(r);
+}
+
+// The key for a welcome: by vehicle id, else by trying every secret against the digest.
+void ConnectionDecoder::select_key(LineRecord& r, std::string_view token, std::string_view digest) {
+  if (!keys_) {
+    add(r, DiagId::KeyMissing, "no keys file: vehicle " + vehicle_ + " cannot be decrypted");
+    return;
+  }
+  const VehicleKey* by_id = keys_->find_vehicle(vehicle_);
+  auto matches = [&](const VehicleKey& k) { return digest_matches(digest, hmac_md5(k.server_password, token)); };
+  if (by_id && matches(*by_id)) {
+    key_ = by_id;
+    key_source_ = KeySource::VehicleId;
+    key_verified_ = true;
+  } else {
+    for (const VehicleKey& k : keys_->vehicles()) {
+      if (&k == by_id || !matches(k)) continue;
+      key_ = &k;
+      key_source_ = KeySource::DigestSearch;
+      key_verified_ = true;
+      add(r, DiagId::KeyFoundByDigest, "the secret of keys-file vehicle '" + k.id + "' (line " +
+                                           std::to_string(k.line) + ") matches the digest of vehicle " + vehicle_);
+      break;
+    }
+    if (!key_verified_ && by_id) {
+      key_ = by_id;  // keep it to name it, but do not decrypt with it
+      add(r, DiagId::DigestMismatch, "the welcome digest does not match the server password of vehicle '" + by_id->id +
+                                         "' (keys file line " + std::to_string(by_id->line) + "): wrong secret");
+    } else if (!key_verified_) {
+      add(r, DiagId::KeyMissing, "no key for vehicle " + vehicle_ + ", and no secret in the keys file matches its digest");
+    }
+  }
+  if (key_verified_) keys_->mark_used(key_);
+}
+
+void ConnectionDecoder::client_welcome(LineRecord& r) {
+  r.kind = LineKind::Welcome;
+  auto w = words(r.wire);
+  r.handshake = std::make_unique<HandshakeInfo>();
+  if (w.size() < 5 || w[0].size() != 4) {
+    add(r, DiagId::HandshakeMalformed, "a client welcome needs 5 words (MP-<type> <scheme> <token> <digest> <vehicle>), "
+                                       "this has " + std::to_string(w.size()));
+    phase_ = Phase::AwaitServerWelcome;
+    return;
+  }
+  char type = w[0][3];
+  client_role_ = role_from_type(type);
+  if (client_role_ == Role::Unknown)
+    add(r, DiagId::HandshakeUnexpected, std::string("client type '") + type + "' is not C, A, B or S; the server "
+                                        "accepts it after authentication but it does nothing");
+  if (type == 'B')
+    add(r, DiagId::DiffersFromGuide, "client type B (batch) is not in the 2013 guide; the server treats it like an "
+                                     "app that is not counted in the car's Z");
+  scheme_ = w[1] == "0" ? 0 : w[1] == "1" ? 1 : -1;
+  r.handshake->scheme = scheme_;
+  phase_ = Phase::AwaitServerWelcome;
+  if (scheme_ == 1) {
+    // MP-<type> 1 <username> <password> <vehicleid|*>
+    vehicle_ = upper(w[4]);
+    r.handshake->key_id = std::string(w[2]);
+    if (keys_) {
+      if (const Account* a = keys_->find_account(w[2])) {
+        r.handshake->ok = a->password == w[3];
+        r.handshake->key_source = KeySource::Account;
+        if (!r.handshake->ok) add(r, DiagId::DigestMismatch, "password differs from keys-file account '" + a->username + "'");
+      }
+    }
+    return;
+  }
+  if (scheme_ != 0) {
+    add(r, DiagId::SchemeUnsupported, "scheme '" + std::string(w[1]) + "': the server closes the connection");
+    return;
+  }
+  client_token_ = std::string(w[2]);
+  client_digest_ = std::string(w[3]);
+  vehicle_ = upper(w[4]);  // the server upper-cases the vehicle id before the lookup
+  r.handshake->client_token = client_token_;
+  select_key(r, client_token_, client_digest_);
+  r.handshake->ok = key_verified_;
+  r.handshake->key_source = key_source_;
+  if (key_) r.handshake->key_id = key_->id;
+}
+
+void ConnectionDecoder::server_welcome(LineRecord& r) {
+  r.kind = LineKind::ServerWelcome;
+  r.handshake = std::make_unique<HandshakeInfo>();
+  r.handshake->client_token = client_token_;
+  r.handshake->scheme = scheme_;
+  auto w = words(r.wire);
+  phase_ = Phase::Session;
+  if (w.size() >= 2 && w[1] == "1") {
+    // MP-S 1 <username> <vehicleid> <all vehicle ids>
+    if (w.size() >= 4) vehicle_ = upper(w[3]);
+    if (scheme_ != 1) add(r, DiagId::HandshakeUnexpected, "server answered scheme 1 to a scheme " + std::to_string(scheme_) + " welcome");
+    scheme_ = 1;
+    r.handshake->ok = true;
+    r.handshake->key_source = KeySource::Account;
+    if (w.size() >= 5 && std::find(w.begin() + 4, w.end(), w[3]) != w.end())
+      add(r, DiagId::DiffersFromGuide, "the vehicle list includes the selected vehicle (the rst page says 'all other vehicles')");
+    return;
+  }
+  if (w.size() < 4 || w[1] != "0") {
+    add(r, DiagId::HandshakeMalformed, "server welcome must be 'MP-S 0 <token> <digest>', got " +
+                                           std::to_string(w.size()) + " words");
+    return;
+  }
+  std::string stoken(w[2]);
+  std::string_view sdigest = w[3];
+  r.handshake->server_token = stoken;
+  if (scheme_ != 0) return;
+  if (stoken == client_token_)
+    add(r, DiagId::TokenReplay, "server token equals the client token: the car aborts (token replay), the server and "
+                                "Android do not check");
+  if (!key_ || !key_verified_) {
+    r.handshake->key_source = key_source_;
+    return;
+  }
+  r.handshake->key_id = key_->id;
+  r.handshake->key_source = key_source_;
+  bool server_ok = digest_matches(sdigest, hmac_md5(key_->server_password, stoken));
+  if (!server_ok)
+    add(r, DiagId::ServerDigestMismatch, "the server digest does not match the server password of vehicle '" + key_->id + "'");
+  r.handshake->ok = server_ok;
+  Bytes key = session_key(key_->server_password, stoken, client_token_);
+  dirs_[0].cipher = std::make_unique<LineCipher>(key);
+  dirs_[1].cipher = std::make_unique<LineCipher>(key);
+}
+
+void ConnectionDecoder::ap_request(LineRecord& r) {
+  r.kind = LineKind::ApRequest;
+  client_role_ = Role::AutoProvision;
+  phase_ = Phase::AutoProvision;
+  auto w = words(r.wire);
+  if (w.size() < 3) {
+    add(r, DiagId::HandshakeMalformed, "AP-C needs 'AP-C 0 <apkey>'");
+    return;
+  }
+  if (w[1] != "0") add(r, DiagId::SchemeUnsupported, "AP-C scheme '" + std::string(w[1]) + "': the server closes the connection");
+  r.handshake = std::make_unique<HandshakeInfo>();
+  r.handshake->scheme = w[1] == "0" ? 0 : -1;
+  if (keys_) ap_key_ = keys_->find_by_vin(w[2]);
+  if (ap_key_) {
+    vehicle_ = upper(ap_key_->id);
+    r.handshake->key_id = ap_key_->id;
+  }
+  add(r, DiagId::DiffersFromGuide, "auto-provisioning: no current firmware sends AP-C, and the server's handler calls "
+                                   "an undefined subroutine (PROTOCOL.md §3)");
+}
+
+void ConnectionDecoder::ap_reply(LineRecord& r) {
+  r.kind = LineKind::ApReply;
+  phase_ = Phase::NotOvms;  // after AP the server ignores a welcome on the same connection
+  if (starts_with(r.wire, "AP-X")) {
+    add(r, DiagId::ApRejected, "the server has no auto-provisioning record for this key");
+    return;
+  }
+  auto w = words(r.wire);
+  if (w.size() < 5) {
+    add(r, DiagId::HandshakeMalformed, "AP-S needs 'AP-S 0 <token> <digest> <record>', got " + std::to_string(w.size()) + " words");
+    return;
+  }
+  std::string_view stoken = w[2], sdigest = w[3], record = w[4];
+  r.handshake = std::make_unique<HandshakeInfo>();
+  r.handshake->server_token = std::string(stoken);
+  // The ICCID: from the vehicle whose VIN the car sent, else any ICCID that matches the digest.
+  const VehicleKey* match = nullptr;
+  Bytes digest_raw;
+  auto try_key = [&](const VehicleKey& k) {
+    if (!k.iccid) return false;
+    Bytes d = hmac_md5(*k.iccid, stoken);
+    if (!digest_matches(sdigest, d)) return false;
+    match = &k;
+    digest_raw = std::move(d);
+    return true;
+  };
+  if (ap_key_ && !try_key(*ap_key_) && ap_key_->iccid)
+    add(r, DiagId::ApDigestMismatch, "the AP-S digest does not match the ICCID of vehicle '" + ap_key_->id + "'");
+  if (!match && keys_)
+    for (const VehicleKey& k : keys_->vehicles())
+      if (&k != ap_key_ && try_key(k)) break;
+  if (!match) {
+    add(r, DiagId::ApNoKey, "no ICCID in the keys file matches the AP-S digest: the record cannot be decrypted");
+    return;
+  }
+  keys_->mark_used(match);
+  vehicle_ = upper(match->id);
+  r.handshake->ok = true;
+  r.handshake->key_source = KeySource::Iccid;
+  r.handshake->key_id = match->id;
+  if (sdigest.size() != 22)
+    add(r, DiagId::DiffersFromGuide, "AP digest is " + std::to_string(sdigest.size()) + " characters; the server writes "
+                                     "it unpadded (22), unlike the welcome digest");
+  auto raw = base64_decode(record);
+  if (raw.bad_at != std::string_view::npos)
+    add(r, DiagId::Base64Invalid, "invalid base64 in the AP record at character " + std::to_string(raw.bad_at));
+  Bytes plain = ap_decrypt_record(digest_raw, raw.data);
+  r.plain = std::string(plain.begin(), plain.end());
+  // The record is the module's parameters #0, #1, ... separated by spaces; "-" means empty.
+  std::size_t n_params = 0;
+  const FieldDef* params = module_params(&n_params);
+  auto items = words(*r.plain);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    FieldValue v;
+    v.def = i < n_params ? &params[i] : nullptr;
+    v.index = static_cast<uint16_t>(i);
+    v.text = items[i] == "-" ? "" : std::string(items[i]);
+    v.kind = v.text.empty() ? FieldValue::Kind::Empty : FieldValue::Kind::Text;
+    r.msg.fields.push_back(std::move(v));
+  }
+}
+
+void ConnectionDecoder::session_line(Direction dir, LineRecord& r) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  r.kind = LineKind::Message;
+  if (r.wire.empty()) {
+    add(r, DiagId::LineEmpty, "empty line after login: the server and the car drop the connection "
+                              "(the v3 car sends one in reply to command 5)");
+    return;
+  }
+  if (phase_ == Phase::AwaitWelcome || st.mid_stream) {
+    if (!st.told_mid_stream) {
+      st.told_mid_stream = true;
+      add(r, DiagId::HandshakeMissing, "the welcome of this connection is not in the capture: tokens unknown, "
+                                       "nothing can be decrypted");
+    }
+    add(r, DiagId::NotDecrypted, "no welcome: tokens unknown");
+    return;
+  }
+  if (scheme_ == 1) {
+    // Scheme 1: plain text without the MP-0 prefix (the server adds it internally).
+    r.plain = r.wire;
+    decode_plain(r, r.wire);
+    return;
+  }
+  if (!st.cipher) {
+    std::string why = !key_ ? "no key for vehicle " + vehicle_
+                      : !key_verified_ ? "the secret for vehicle " + vehicle_ + " is wrong"
+                      : phase_ != Phase::Session ? "server welcome not seen"
+                      : "no session key";
+    if (!st.told_no_key) {
+      st.told_no_key = true;
+      add(r, DiagId::NotDecrypted, why);
+    } else {
+      add(r, DiagId::NotDecrypted, why);
+    }
+    return;
+  }
+  decrypt_line(st, r);
+}
+
+bool ConnectionDecoder::decrypt_line(DirState& st, LineRecord& r) {
+  Base64Result b = base64_decode(r.wire);
+  if (b.bad_at != std::string_view::npos) {
+    unsigned char c = static_cast<unsigned char>(r.wire[b.bad_at]);
+    add(r, DiagId::Base64Invalid, "invalid base64 character '" + printable(std::string_view(r.wire).substr(b.bad_at, 1)) +
+                                      "' (0x" + to_hex(&c, 1) + ") at byte " + std::to_string(b.bad_at) +
+                                      " of the line; decrypted the " + std::to_string(b.data.size()) + " bytes before it",
+        static_cast<int64_t>(r.stream_pos + b.bad_at));
+  }
+  if (st.lost_sync) return resynchronise(st, b.data, r);
+  Bytes plain = st.cipher->decrypt_raw(b.data);
+  std::string_view text(reinterpret_cast<const char*>(plain.data()), plain.size());
+  if (!starts_with(text, kMsgPrefix)) {
+    add(r, DiagId::BadPrefix, "decrypted text starts with \"" + printable(text, 12) + "\", not \"MP-0 \": wrong key, "
+                              "or the keystream is out of step (a lost or injected line)");
+    return false;
+  }
+  r.plain = std::string(text);
+  decode_plain(r, text.substr(kMsgPrefix.size()));
+  return true;
+}
+
+// After lost bytes the keystream offset is unknown, but every line starts with "MP-0 ": search the
+// keystream from the state at the gap for the offset where this line decrypts to that prefix.
+bool ConnectionDecoder::resynchronise(DirState& st, const Bytes& cipher, LineRecord& r) {
+  if (!options_.resync_after_gap || cipher.size() < kMsgPrefix.size()) {
+    add(r, DiagId::NotDecrypted, "keystream position lost in a capture gap");
+    return false;
+  }
+  std::size_t window = std::min<std::size_t>(options_.resync_window, st.gap_wire_bytes + 4);
+  Rc4 ks_gen(*st.at_gap);
+  Bytes ks(window + cipher.size(), 0);
+  ks_gen.apply(ks.data(), ks.size());
+  for (std::size_t o = 0; o <= window; ++o) {
+    bool prefix = true;
+    for (std::size_t i = 0; i < kMsgPrefix.size() && prefix; ++i)
+      prefix = (ks[o + i] ^ cipher[i]) == static_cast<uint8_t>(kMsgPrefix[i]);
+    if (!prefix) continue;
+    Bytes plain(cipher.size());
+    for (std::size_t i = 0; i < cipher.size(); ++i) plain[i] = ks[o + i] ^ cipher[i];
+    if (!looks_like_text(plain.data(), plain.size())) continue;
+    Rc4 resumed(*st.at_gap);
+    resumed.skip(o + cipher.size());
+    st.cipher->rc4() = std::move(resumed);
+    st.lost_sync = false;
+    st.at_gap.reset();
+    add(r, DiagId::Resynchronised, "found \"MP-0 \" at keystream offset +" + std::to_string(o) +
+                                       " after the gap; decrypting again from here");
+    r.plain = std::string(plain.begin(), plain.end());
+    decode_plain(r, std::string_view(*r.plain).substr(kMsgPrefix.size()));
+    return true;
+  }
+  st.gap_wire_bytes += r.wire.size() + 2;
+  add(r, DiagId::NotDecrypted, "keystream position lost in a capture gap (no \"MP-0 \" within " +
+                                   std::to_string(window) + " keystream bytes)");
+  return false;
+}
+
+void ConnectionDecoder::decode_plain(LineRecord& r, std::string_view body) {
+  int64_t pos = static_cast<int64_t>(r.stream_pos);
+  r.msg = decode_message(body, r.diags, r.frame, pos);
+  if (r.msg.code == 'E') paranoid(r);
+}
+
+void ConnectionDecoder::paranoid(LineRecord& r) {
+  const FieldValue* sub = r.msg.field("subtype");
+  if (!sub) return;
+  if (sub->text == "T") {
+    if (const FieldValue* tok = r.msg.field("token")) ptoken_ = tok->text;
+    return;
+  }
+  if (sub->text != "M") return;
+  const FieldValue* code = r.msg.field("inner_code");
+  const FieldValue* payload = r.msg.field("payload");
+  if (!code || code->text.empty()) return;
+  std::string_view b64 = payload ? std::string_view(payload->text) : std::string_view();
+  if (ptoken_.empty()) {
+    add(r, DiagId::ParanoidNoToken, "EM message before any ET token in this connection: the paranoid key is unknown");
+    return;
+  }
+  std::vector<std::pair<const std::string*, bool>> passwords;  // (password, is_server_password)
+  if (key_ && key_->module_password) passwords.emplace_back(&*key_->module_password, false);
+  if (key_) passwords.emplace_back(&key_->server_password, true);
+  if (passwords.empty()) {
+    add(r, DiagId::ParanoidNoKey, "no module password (nor server password) for vehicle " + vehicle_);
+    return;
+  }
+  auto inner = std::make_unique<InnerMessage>();
+  Base64Result b = base64_decode(b64);
+  // A proper payload is padded base64 of the RC4 output: a length that is not a multiple of 4 means
+  // the v3 firmware cut it off (PROTOCOL.md §5.3). Decode every whole byte that survived.
+  if (b64.size() % 4 != 0) {
+    inner->truncated = true;
+    add(r, DiagId::ParanoidTruncated, "paranoid payload cut off after " + std::to_string(b64.size()) +
+                                          " base64 characters (v3 firmware sends only the original message's length); "
+                                          "decoded the " + std::to_string(b.data.size()) + " bytes that survive");
+  }
+  if (b.bad_at != std::string_view::npos)
+    add(r, DiagId::Base64Invalid, "invalid base64 in the paranoid payload at character " + std::to_string(b.bad_at));
+  for (auto [password, is_server] : passwords) {
+    Bytes plain = paranoid_crypt(paranoid_key(*password, ptoken_), b.data.data(), b.data.size());
+    if (!looks_like_text(plain.data(), plain.size())) continue;
+    if (is_server)
+      add(r, DiagId::ParanoidServerPassword, key_->module_password
+                                                 ? "the module password did not decrypt this payload; the server password did (Android's behaviour)"
+                                                 : "no module password in the keys file: decrypted with the server password, as Android does");
+    std::string body(1, code->text[0]);
+    body.append(plain.begin(), plain.end());
+    inner->plain = std::string(kMsgPrefix) + body;
+    inner->msg = decode_message(body, inner->diags, r.frame, static_cast<int64_t>(r.stream_pos));
+    r.inner = std::move(inner);
+    return;
+  }
+  add(r, DiagId::ParanoidUndecodable, "the paranoid payload does not decrypt to text with the module or server "
+                                      "password of vehicle " + vehicle_);
+}
+
+// Each c is paired with the earliest unanswered C of the same command in the other direction.
+void ConnectionDecoder::pair_command(LineRecord& r, RecordSink& sink) {
+  const DecodedMessage& m = r.effective();
+  if (m.code != 'C' && m.code != 'c') return;
+  const FieldValue* num = m.field("command");
+  if (!num || num->kind != FieldValue::Kind::Int) return;
+  int cmd = static_cast<int>(num->i);
+  if (m.code == 'C') {
+    pending_commands_[{static_cast<int>(r.dir), cmd}].push_back(Pending{r.id, r.frame});
+    return;
+  }
+  auto it = pending_commands_.find({static_cast<int>(opposite(r.dir)), cmd});
+  if (it == pending_commands_.end() || it->second.empty()) {
+    add(r, DiagId::ResponseUnmatched, "no C" + std::to_string(cmd) + " request seen before this response in this connection");
+    return;
+  }
+  Pending req = it->second.front();
+  r.response_to = req.id;
+  r.response_to_frame = req.frame;
+  sink.on_response_link(req.id, r.id, r.frame);
+  // Multi-line responses keep the request open until their last line.
+  bool last = true;
+  const FieldValue* result = m.field("result");
+  const FieldValue* index = m.field("index");
+  const FieldValue* count = m.field("count");
+  if (m.command && m.command->multi_line && result && result->kind == FieldValue::Kind::Int && result->i == 0) {
+    if (index && count && index->kind == FieldValue::Kind::Int && count->kind == FieldValue::Kind::Int) {
+      // The car numbers 0..N-1 of N; the server (30-32) numbers 1..N of N.
+      int64_t final_index = m.command->answered_by_server ? count->i : count->i - 1;
+      last = index->i >= final_index;
+    } else if (cmd == 41) {
+      last = m.fields.size() > 2;  // c41,0 is the ack; c41,0,<reply> follows asynchronously
+    }
+  }
+  if (last) it->second.pop_front();
+}
+
+// Explains, once per connection and code, where the real code differs from the 2013 guides.
+void ConnectionDecoder::note_guide_differences(LineRecord& r) {
+  const DecodedMessage& m = r.effective();
+  if (!m.def) return;
+  unsigned char c = static_cast<unsigned char>(m.code);
+  uint32_t& word = guide_notes_done_[c >> 5];
+  uint32_t bit = 1u << (c & 31);
+  if (word & bit) return;
+  word |= bit;
+  std::string text;
+  if (m.def->doc_diff) text = m.def->doc_diff;
+  for (uint8_t i = 0; i < m.def->n_fields; ++i) {
+    const FieldDef& f = m.def->fields[i];
+    if (!f.doc_diff) continue;
+    if (!text.empty()) text += "; ";
+    text += f.name;
+    text += ": ";
+    text += f.doc_diff;
+  }
+  if (!text.empty()) add(r, DiagId::DiffersFromGuide, std::string(1, m.code) + " (" + m.def->name + "): " + text);
+}
+
+}  // namespace ovms

@@ -1,0 +1,244 @@
+#include "ovms/json.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace ovms {
+namespace {
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%" PRId64, v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%" PRIu64, v);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Is `s` a number as JSON spells it? Then it can go out as the sender wrote it ("80.0" stays "80.0").
+bool is_json_number(std::string_view s) {
+  std::size_t i = 0, n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i >= n) return false;
+  if (s[i] == '0') ++i;
+  else if (s[i] >= '1' && s[i] <= '9') while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+  else return false;
+  if (i < n && s[i] == '.') {
+    ++i;
+    std::size_t digits = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == digits) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t digits = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == digits) return false;
+  }
+  return i == n;
+}
+
+void append_value(std::string& out, const FieldValue& v) {
+  switch (v.kind) {
+    case FieldValue::Kind::Empty: out += "null"; return;
+    case FieldValue::Kind::Int:
+      if (is_json_number(v.text)) out += v.text;
+      else append_int(out, v.i);  // hex and other spellings: the parsed value
+      return;
+    case FieldValue::Kind::Float:
+      if (is_json_number(v.text)) out += v.text;
+      else {
+        char buf[32];
+        int n = std::snprintf(buf, sizeof buf, "%.17g", v.f);
+        out.append(buf, static_cast<std::size_t>(n));
+      }
+      return;
+    case FieldValue::Kind::Text: append_json_string(out, v.text); return;
+  }
+}
+
+}  // namespace
+
+// Length of a valid UTF-8 sequence starting at s[i], or 0 if the bytes there are not valid UTF-8.
+static std::size_t utf8_length(std::string_view s, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      default: break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0) {
+      out.append(s.data() + i, n);  // valid UTF-8 stays as it is
+      i += n - 1;
+    } else {
+      // Control characters, and bytes that are not UTF-8 (decrypted garbage), as their Latin-1 code
+      // point, so the output is always valid JSON.
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    }
+  }
+  out += '"';
+}
+
+void append_fields_json(std::string& out, const DecodedMessage& m) {
+  out += '{';
+  bool first = true;
+  for (std::size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldValue& f = m.fields[i];
+    bool list = f.def && f.def->shape == FieldShape::List;
+    bool extra = !f.def;
+    // A List field, and the extras, appear once with all their values as an array.
+    if ((list || extra) && i > 0 && m.fields[i - 1].def == f.def) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, f.name());
+    out += ':';
+    if (list || extra) {
+      out += '[';
+      for (std::size_t k = i; k < m.fields.size() && m.fields[k].def == f.def; ++k) {
+        if (k > i) out += ',';
+        append_value(out, m.fields[k]);
+      }
+      out += ']';
+    } else {
+      append_value(out, f);
+    }
+  }
+  out += '}';
+}
+
+void append_diagnostic_json(std::string& out, const Diagnostic& d) {
+  out += "{\"id\":";
+  append_json_string(out, d.def().key);
+  out += ",\"severity\":\"";
+  out += severity_name(d.severity());
+  out += "\",\"frame\":";
+  append_uint(out, d.frame);
+  out += ",\"pos\":";
+  append_int(out, d.pos);
+  out += ",\"message\":";
+  append_json_string(out, d.message);
+  out += '}';
+}
+
+static void append_diags(std::string& out, const std::vector<Diagnostic>& diags) {
+  out += '[';
+  for (std::size_t i = 0; i < diags.size(); ++i) {
+    if (i) out += ',';
+    append_diagnostic_json(out, diags[i]);
+  }
+  out += ']';
+}
+
+static void append_code(std::string& out, const DecodedMessage& m) {
+  out += ",\"code\":";
+  if (m.code) append_json_string(out, std::string_view(&m.code, 1));
+  else out += "null";
+}
+
+void append_record_json(std::string& out, const LineRecord& r, const ConnectionInfo* conn) {
+  out += "{\"frame\":";
+  append_uint(out, r.frame);
+  char ts[32];
+  int n = std::snprintf(ts, sizeof ts, "%.6f", r.ts);
+  out += ",\"ts\":";
+  out.append(ts, static_cast<std::size_t>(n));
+  out += ",\"conn\":";
+  append_uint(out, r.conn);
+  if (conn) {
+    out += ",\"client\":";
+    append_json_string(out, conn->client.to_string());
+    out += ",\"server\":";
+    append_json_string(out, conn->server.to_string());
+  }
+  out += ",\"dir\":\"";
+  out += direction_name(r.dir);
+  out += "\",\"role\":\"";
+  out += role_name(r.role);
+  out += "\",\"vehicle\":";
+  if (r.vehicle.empty()) out += "null";
+  else append_json_string(out, r.vehicle);
+  out += ",\"kind\":\"";
+  out += line_kind_name(r.kind);
+  out += "\",\"wire\":";
+  append_json_string(out, r.wire);
+  out += ",\"plain\":";
+  if (r.plain) append_json_string(out, *r.plain);
+  else out += "null";
+  append_code(out, r.msg);
+  out += ",\"name\":";
+  const char* name = r.kind == LineKind::Message ? r.msg.name() : line_kind_name(r.kind);
+  if (name) append_json_string(out, name);
+  else out += "null";
+  out += ",\"fields\":";
+  append_fields_json(out, r.msg);
+  if (r.msg.command) {
+    out += ",\"command_name\":";
+    append_json_string(out, r.msg.command->name);
+  }
+  out += ",\"inner\":";
+  if (r.inner) {
+    out += "{\"plain\":";
+    append_json_string(out, r.inner->plain);
+    append_code(out, r.inner->msg);
+    out += ",\"name\":";
+    if (const char* in = r.inner->msg.name()) append_json_string(out, in);
+    else out += "null";
+    out += ",\"fields\":";
+    append_fields_json(out, r.inner->msg);
+    out += ",\"truncated\":";
+    out += r.inner->truncated ? "true" : "false";
+    out += ",\"diag\":";
+    append_diags(out, r.inner->diags);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  if (r.handshake) {
+    const HandshakeInfo& h = *r.handshake;
+    out += ",\"handshake\":{\"scheme\":";
+    append_int(out, h.scheme);
+    out += ",\"client_token\":";
+    append_json_string(out, h.client_token);
+    out += ",\"server_token\":";
+    append_json_string(out, h.server_token);
+    out += ",\"ok\":";
+    out += h.ok ? "true" : "false";
+    out += ",\"key_source\":\"";
+    out += key_source_name(h.key_source);
+    out += "\",\"key_id\":";
+    append_json_string(out, h.key_id);
+    out += '}';
+  }
+  if (r.response_to_frame) {
+    out += ",\"response_to\":";
+    append_uint(out, *r.response_to_frame);
+  }
+  out += ",\"diag\":";
+  append_diags(out, r.diags);
+  out += '}';
+}
+
+}  // namespace ovms

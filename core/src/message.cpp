@@ -1,0 +1,338 @@
+#include "ovms/message.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "ovms/crypto.h"
+
+namespace ovms {
+namespace {
+
+// Splits on ',' into views over `data` (no copies; the caller copies what it keeps).
+std::vector<std::string_view> split_commas(std::string_view data) {
+  std::vector<std::string_view> out;
+  if (data.empty()) return out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = data.find(',', start);
+    if (comma == std::string_view::npos) {
+      out.push_back(data.substr(start));
+      return out;
+    }
+    out.push_back(data.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
+
+bool parse_int(std::string_view s, int base, int64_t& out) {
+  if (s.empty() || s.size() > 40) return false;
+  char buf[48];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(buf, &end, base);
+  if (errno || end != buf + s.size()) return false;
+  out = v;
+  return true;
+}
+
+bool parse_float(std::string_view s, double& out) {
+  if (s.empty() || s.size() > 60) return false;
+  char buf[64];
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = 0;
+  char* end = nullptr;
+  double v = std::strtod(buf, &end);
+  if (end != buf + s.size()) return false;
+  out = v;
+  return true;
+}
+
+class Decoder {
+ public:
+  Decoder(DecodedMessage& m, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos)
+      : m_(m), diags_(diags), frame_(frame), pos_(pos) {}
+
+  // Appends one field value, parsing it according to its type.
+  FieldValue& add(const FieldDef* def, std::string_view text, std::size_t index) {
+    FieldValue v;
+    v.def = def;
+    v.text.assign(text.data(), text.size());
+    v.index = static_cast<uint16_t>(index > 0xffff ? 0xffff : index);
+    if (text.empty()) {
+      v.kind = FieldValue::Kind::Empty;
+    } else if (!def) {
+      v.kind = FieldValue::Kind::Text;
+    } else {
+      parse_value(*def, text, v);
+    }
+    m_.fields.push_back(std::move(v));
+    return m_.fields.back();
+  }
+
+  // Lays `items` out over `defs` (Scalar, Rest and List shapes). Returns the index of the first item
+  // not consumed. `rest` is the raw data from which Rest fields take their text.
+  std::size_t lay_out(const FieldDef* defs, std::size_t n_defs, const std::vector<std::string_view>& items,
+                      std::size_t first, std::string_view raw) {
+    std::size_t i = first;
+    for (std::size_t d = 0; d < n_defs && i < items.size(); ++d) {
+      const FieldDef& def = defs[d];
+      switch (def.shape) {
+        case FieldShape::Scalar:
+          add(&def, items[i], i);
+          ++i;
+          break;
+        case FieldShape::Rest: {
+          std::size_t offset = static_cast<std::size_t>(items[i].data() - raw.data());
+          add(&def, raw.substr(offset), i);
+          i = items.size();
+          break;
+        }
+        case FieldShape::List: {
+          int64_t count = list_count(def);
+          if (count < 0) count = 0;
+          std::size_t available = items.size() - i;
+          if (static_cast<uint64_t>(count) > available) {
+            note(DiagId::MissingField, std::string(def.name) + ": count says " + std::to_string(count) +
+                                           " values, only " + std::to_string(available) + " present");
+            count = static_cast<int64_t>(available);
+          }
+          for (int64_t k = 0; k < count; ++k, ++i) add(&def, items[i], i);
+          break;
+        }
+      }
+    }
+    return i;
+  }
+
+  void extras(const std::vector<std::string_view>& items, std::size_t from) {
+    if (from >= items.size()) return;
+    for (std::size_t i = from; i < items.size(); ++i) add(nullptr, items[i], i);
+    note(DiagId::ExtraFields, std::to_string(items.size() - from) + " trailing field(s) after the " +
+                                  std::to_string(from) + " the catalog describes");
+  }
+
+  void note(DiagId id, std::string message) { diags_.push_back(Diagnostic{id, frame_, pos_, std::move(message)}); }
+
+ private:
+  int64_t list_count(const FieldDef& def) {
+    if (!def.count_field) return 0;
+    for (auto it = m_.fields.rbegin(); it != m_.fields.rend(); ++it)
+      if (it->def && std::strcmp(it->def->name, def.count_field) == 0)
+        return it->kind == FieldValue::Kind::Int ? it->i : 0;
+    return 0;
+  }
+
+  void parse_value(const FieldDef& def, std::string_view text, FieldValue& v) {
+    switch (def.type) {
+      case FieldType::Text:
+        v.kind = FieldValue::Kind::Text;
+        return;
+      case FieldType::Float:
+        if (parse_float(text, v.f)) { v.kind = FieldValue::Kind::Float; return; }
+        break;
+      case FieldType::Hex:
+        if (parse_int(text, 16, v.i)) { v.kind = FieldValue::Kind::Int; return; }
+        break;
+      case FieldType::Enum:
+        if (parse_int(text, 10, v.i)) { v.kind = FieldValue::Kind::Int; return; }
+        // A keyword enum ("charging"): text, with the keyword's value when it is known.
+        v.kind = FieldValue::Kind::Text;
+        for (uint8_t k = 0; k < def.n_enums; ++k)
+          if (def.enums[k].keyword && text == def.enums[k].keyword) v.i = def.enums[k].value;
+        return;
+      case FieldType::Int:
+      case FieldType::Flags:
+      case FieldType::Bool:
+      case FieldType::Timestamp:
+        if (parse_int(text, 10, v.i)) { v.kind = FieldValue::Kind::Int; return; }
+        // Firmware prints some integer fields with decimals ("12.0"): keep the number.
+        if (parse_float(text, v.f)) { v.kind = FieldValue::Kind::Float; v.i = static_cast<int64_t>(v.f); return; }
+        break;
+    }
+    v.kind = FieldValue::Kind::Text;
+    std::string shown(text.substr(0, 40));
+    note(DiagId::MalformedField, std::string(def.name) + " is not a number: \"" + shown + "\"");
+  }
+
+  DecodedMessage& m_;
+  std::vector<Diagnostic>& diags_;
+  uint64_t frame_;
+  int64_t pos_;
+};
+
+void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
+  auto items = split_commas(data);
+  const MessageDef& def = *m.def;
+  if (items.empty()) {
+    d.note(DiagId::MissingField, "command number missing");
+    return;
+  }
+  FieldValue& num = d.add(&def.fields[0], items[0], 0);
+  if (num.kind == FieldValue::Kind::Int) m.command = find_command(static_cast<int>(num.i));
+  std::size_t next = 1;
+  if (m.command) next = d.lay_out(m.command->params, m.command->n_params, items, 1, data);
+  d.extras(items, next);
+}
+
+void decode_command_response(Decoder& d, DecodedMessage& m, std::string_view data) {
+  auto items = split_commas(data);
+  const MessageDef& def = *m.def;
+  if (items.empty()) {
+    d.note(DiagId::MissingField, "command number missing");
+    return;
+  }
+  FieldValue& num = d.add(&def.fields[0], items[0], 0);
+  if (num.kind == FieldValue::Kind::Int) m.command = find_command(static_cast<int>(num.i));
+  if (items.size() < 2) return;  // c5's "no reply" and older firmware: a bare command number
+  FieldValue& result = d.add(&def.fields[1], items[1], 1);
+  std::size_t next = 2;
+  if (result.kind == FieldValue::Kind::Int && result.i == 0) {
+    if (m.command) next = d.lay_out(m.command->response, m.command->n_response, items, 2, data);
+  } else if (items.size() > 2 && def.n_fields > 2) {
+    // A failure carries a reason text, which may itself contain commas.
+    next = d.lay_out(&def.fields[2], 1, items, 2, data);
+  }
+  d.extras(items, next);
+}
+
+void decode_paranoid(Decoder& d, DecodedMessage& m, std::string_view data) {
+  const MessageDef& def = *m.def;
+  const FieldDef* subtype = find_field(def, "subtype");
+  if (data.empty()) {
+    d.note(DiagId::MissingField, "paranoid sub-type missing");
+    return;
+  }
+  d.add(subtype, data.substr(0, 1), 0);
+  if (data[0] == 'T') {
+    d.add(find_field(def, "token"), data.substr(1), 1);
+  } else if (data[0] == 'M') {
+    if (data.size() < 2) {
+      d.note(DiagId::MissingField, "paranoid message without an inner code");
+      return;
+    }
+    d.add(find_field(def, "inner_code"), data.substr(1, 1), 1);
+    d.add(find_field(def, "payload"), data.substr(2), 2);
+  } else {
+    d.note(DiagId::UnknownCode, std::string("unknown paranoid sub-type '") + data[0] + "' (the server drops it)");
+    d.add(nullptr, data.substr(1), 1);
+  }
+}
+
+void decode_notification(Decoder& d, DecodedMessage& m, std::string_view data) {
+  const MessageDef& def = *m.def;
+  if (data.empty()) {
+    d.note(DiagId::MissingField, "notification kind missing");
+    return;
+  }
+  d.add(find_field(def, "kind"), data.substr(0, 1), 0);
+  std::string_view rest = data.substr(1);
+  if (data[0] == 'E') {
+    // PE<vehicletype>,<code>,<data>: not mp_encoded, the data keeps its commas.
+    std::size_t c1 = rest.find(',');
+    std::size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(',', c1 + 1);
+    d.add(find_field(def, "vehicle_type"), rest.substr(0, c1), 1);
+    if (c1 != std::string_view::npos) d.add(find_field(def, "error_code"), rest.substr(c1 + 1, c2 - c1 - 1), 2);
+    if (c2 != std::string_view::npos) d.add(find_field(def, "error_data"), rest.substr(c2 + 1), 3);
+  } else {
+    d.add(find_field(def, "text"), rest, 1);
+  }
+}
+
+void decode_push_subscription(Decoder& d, DecodedMessage& m, std::string_view data) {
+  const MessageDef& def = *m.def;
+  auto items = split_commas(data);
+  static const char* const kLead[] = {"app_id", "push_type", "push_key_type", "vehicle_id"};
+  if (items.size() == 4 && items[2] == "simple") {
+    // p<appid>,<pushtype>,simple,<key> (Expo, 2025): no vehicle, no password.
+    for (std::size_t i = 0; i < 3; ++i) d.add(find_field(def, kLead[i]), items[i], i);
+    d.add(find_field(def, "push_key"), items[3], 3);
+    return;
+  }
+  if (items.size() < 6) {
+    for (std::size_t i = 0; i < items.size() && i < 4; ++i) d.add(find_field(def, kLead[i]), items[i], i);
+    d.note(DiagId::MissingField, "push subscription has " + std::to_string(items.size()) + " fields, needs 6");
+    return;
+  }
+  for (std::size_t i = 0; i < 4; ++i) d.add(find_field(def, kLead[i]), items[i], i);
+  // The netpass may contain commas: the server takes the key from the end.
+  std::size_t pass_begin = static_cast<std::size_t>(items[4].data() - data.data());
+  std::size_t key_begin = static_cast<std::size_t>(items.back().data() - data.data());
+  d.add(find_field(def, "netpass"), data.substr(pass_begin, key_begin - 1 - pass_begin), 4);
+  d.add(find_field(def, "push_key"), items.back(), items.size() - 1);
+}
+
+}  // namespace
+
+const FieldValue* DecodedMessage::field(std::string_view name) const {
+  for (const auto& f : fields)
+    if (f.def && name == f.def->name) return &f;
+  return nullptr;
+}
+
+DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos) {
+  DecodedMessage m;
+  if (body.empty()) return m;
+  m.code = body[0];
+  m.def = find_message(m.code);
+  std::string_view data = body.substr(1);
+  Decoder d(m, diags, frame, pos);
+  if (!m.def) {
+    std::string shown = (m.code >= 0x20 && m.code < 0x7f) ? std::string(1, m.code) : "0x" + to_hex(reinterpret_cast<const uint8_t*>(&m.code), 1);
+    d.note(DiagId::UnknownCode, "unknown message code '" + shown + "' (kept raw)");
+    if (!data.empty()) d.add(nullptr, data, 0);
+    return m;
+  }
+  switch (m.def->layout) {
+    case Layout::Csv: {
+      auto items = split_commas(data);
+      d.extras(items, d.lay_out(m.def->fields, m.def->n_fields, items, 0, data));
+      break;
+    }
+    case Layout::Opaque:
+      if (!data.empty() && m.def->n_fields) d.add(&m.def->fields[0], data, 0);
+      break;
+    case Layout::Command: decode_command(d, m, data); break;
+    case Layout::CommandResponse: decode_command_response(d, m, data); break;
+    case Layout::Paranoid: decode_paranoid(d, m, data); break;
+    case Layout::Notification: decode_notification(d, m, data); break;
+    case Layout::PushSubscription: decode_push_subscription(d, m, data); break;
+  }
+  return m;
+}
+
+const EnumValue* enum_value(const FieldDef& def, const FieldValue& v) {
+  for (uint8_t k = 0; k < def.n_enums; ++k) {
+    const EnumValue& e = def.enums[k];
+    if (e.keyword ? v.text == e.keyword : (v.kind == FieldValue::Kind::Int && v.i == e.value)) return &e;
+  }
+  return nullptr;
+}
+
+std::string summarize(const DecodedMessage& m, bool show_secrets) {
+  std::string out;
+  int shown = 0;
+  for (const auto& f : m.fields) {
+    if (f.kind == FieldValue::Kind::Empty) continue;
+    if (shown == 6) { out += " …"; break; }
+    if (!out.empty()) out += ' ';
+    bool secret = f.def && f.def->secret;
+    std::string value = secret && !show_secrets ? "***" : f.text;
+    if (value.size() > 48) value = value.substr(0, 45) + "...";
+    const EnumValue* e = f.def ? enum_value(*f.def, f) : nullptr;
+    if (e && e->keyword) {
+      out += value;  // keyword enums read well alone: "charging"
+    } else {
+      out += f.name();
+      out += '=';
+      out += value;
+      if (e) { out += " ("; out += e->label; out += ')'; }
+    }
+    ++shown;
+  }
+  return out;
+}
+
+}  // namespace ovms
