@@ -77,3 +77,11 @@ TEST(Keys, UsageIsTracked) {
   EXPECT_FALSE(k->was_used(k->vehicles()[0]));
   EXPECT_TRUE(k->was_used(k->vehicles()[1]));
 }
+
+TEST(Keys, ExampleFileLoads) {
+  std::string error;
+  auto k = KeyStore::load_file(std::string(OVMS_SOURCE_DIR) + "/keys/example.yaml", error);
+  ASSERT_TRUE(k) << error;
+  EXPECT_EQ(k->vehicles().size(), 2u);
+  EXPECT_EQ(k->accounts().size(), 1u);
+}

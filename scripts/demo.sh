@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up, build, and decode the bundled sample capture with its keys: the README's first command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec build/cli/ovmsdump -r samples/all.pcap -k samples/keys.yaml "$@"
