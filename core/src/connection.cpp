@@ -380,9 +380,9 @@ void ConnectionDecoder::server_welcome(LineRecord& r) {
   if (!server_ok)
     add(r, DiagId::ServerDigestMismatch, "the server digest does not match the server password of vehicle '" + key_->id + "'");
   r.handshake->ok = server_ok;
-  Bytes key = session_key(key_->server_password, stoken, client_token_);
-  dirs_[0].cipher = std::make_unique<LineCipher>(key);
-  dirs_[1].cipher = std::make_unique<LineCipher>(key);
+  session_key_ = ovms::session_key(key_->server_password, stoken, client_token_);
+  dirs_[0].cipher = std::make_unique<LineCipher>(session_key_);
+  dirs_[1].cipher = std::make_unique<LineCipher>(session_key_);
 }
 
 void ConnectionDecoder::ap_request(LineRecord& r) {
@@ -517,7 +517,8 @@ bool ConnectionDecoder::decrypt_line(DirState& st, LineRecord& r) {
         static_cast<int64_t>(r.stream_pos + b.bad_at));
   }
   if (st.lost_sync) return resynchronise(st, b.data, r);
-  Bytes plain = st.cipher->decrypt_raw(b.data);
+  Bytes& plain = b.data;  // decrypted in place
+  st.cipher->rc4().apply(plain.data(), plain.size());
   std::string_view text(reinterpret_cast<const char*>(plain.data()), plain.size());
   if (!starts_with(text, kMsgPrefix)) {
     add(r, DiagId::BadPrefix, "decrypted text starts with \"" + printable(text, 12) + "\", not \"MP-0 \": wrong key, "

@@ -46,6 +46,11 @@ class ConnectionDecoder {
   bool session_established() const { return phase_ == Phase::Session; }
   int scheme() const { return scheme_; }
   uint32_t id() const { return conn_; }
+  // The scheme-0 session key once both welcomes were seen with a verified secret (empty before).
+  // A man-in-the-middle proxy forwards the welcomes unchanged, so both of its legs share this key and
+  // it re-encrypts each line with a LineCipher of its own per leg and direction (PROTOCOL.md §11).
+  const Bytes& session_key() const { return session_key_; }
+  const std::string& paranoid_token() const { return ptoken_; }
 
  private:
   enum class Phase { AwaitWelcome, AwaitServerWelcome, Session, AutoProvision, WebSocketHandshake, NotOvms };
@@ -97,6 +102,7 @@ class ConnectionDecoder {
   const VehicleKey* key_ = nullptr;
   KeySource key_source_ = KeySource::None;
   bool key_verified_ = false;
+  Bytes session_key_;
   std::string ptoken_;
   // AP exchange
   const VehicleKey* ap_key_ = nullptr;
