@@ -42,6 +42,10 @@ std::string printable(std::string_view s, std::size_t max = 40) {
   return out;
 }
 
+bool looks_like_welcome(std::string_view line) {
+  return starts_with(line, "MP-") || starts_with(line, "AP-C") || starts_with(line, "GET /apiv2");
+}
+
 Role role_from_type(char t) {
   switch (t) {
     case 'C': return Role::Car;
@@ -176,7 +180,10 @@ void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t 
     r.kind = LineKind::Message;
     st.gap_wire_bytes += line.end - line.begin;
     add(r, DiagId::NotDecrypted, "part of this line was lost in a capture gap");
-  } else if (first_line_of_client && !st.mid_stream) {
+  } else if (first_line_of_client && st.mid_stream && !looks_like_welcome(r.wire)) {
+    // The capture began after the welcome: this is session traffic we have no tokens for.
+    session_line(dir, r);
+  } else if (first_line_of_client) {
     if (starts_with(r.wire, "MP-")) client_welcome(r);
     else if (starts_with(r.wire, "AP-C")) ap_request(r);
     else if (starts_with(r.wire, "GET /apiv2")) {
@@ -476,7 +483,7 @@ void ConnectionDecoder::session_line(Direction dir, LineRecord& r) {
                               "(the v3 car sends one in reply to command 5)");
     return;
   }
-  if (phase_ == Phase::AwaitWelcome || st.mid_stream) {
+  if (phase_ == Phase::AwaitWelcome) {
     if (!st.told_mid_stream) {
       st.told_mid_stream = true;
       add(r, DiagId::HandshakeMissing, "the welcome of this connection is not in the capture: tokens unknown, "
