@@ -18,6 +18,7 @@ const char kUsage[] =
     "  --json             JSON Lines: one object per line seen on the wire\n"
     "  --stats            counts per message code, vehicle, direction and diagnostic at the end\n"
     "  --show-secrets     show passwords in text summaries (redacted by default)\n"
+    "  -v, --verbose      repeat each 2013-guide difference note on every connection (text output)\n"
     "  --no-content-detection  only decode the OVMS ports\n"
     "  --no-progress      never show progress on stderr\n"
     "  -h, --help         this help\n";
@@ -68,6 +69,8 @@ std::optional<DumpOptions> parse_options(int argc, char** argv, int& exit_code) 
       o.json = true;
     } else if (!std::strcmp(a, "--stats")) {
       o.stats = true;
+    } else if (!std::strcmp(a, "-v") || !std::strcmp(a, "--verbose")) {
+      o.verbose = true;
     } else if (!std::strcmp(a, "--show-secrets")) {
       o.show_secrets = true;
     } else if (!std::strcmp(a, "--no-content-detection")) {

@@ -13,6 +13,7 @@ struct DumpOptions {
   bool json = false;
   bool stats = false;
   bool show_secrets = false;
+  bool verbose = false;  // every guide-difference note, not only the first of each
   bool content_detection = true;
   bool progress = true;  // only shown when stderr is a terminal
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <unordered_set>
 
 #include "options.h"
 #include "ovms/analyzer.h"
@@ -52,7 +53,7 @@ class DumpSink : public RecordSink {
       append_record_json(out_.buf(), r, c);
       out_.buf() += '\n';
     } else {
-      append_record_text(out_.buf(), r, o_.show_secrets);
+      append_record_text(out_.buf(), r, o_.show_secrets, [this](const Diagnostic& d) { return first_time(d); });
     }
     out_.maybe_flush();
   }
@@ -67,6 +68,13 @@ class DumpSink : public RecordSink {
   }
 
   const Stats& stats() const { return stats_; }
+
+  // Notes on where real code differs from the 2013 guides repeat on every connection: in text output
+  // each distinct one is printed once (--verbose prints them all; JSON and --stats always count all).
+  bool first_time(const Diagnostic& d) {
+    if (o_.verbose || d.id != DiagId::DiffersFromGuide) return true;
+    return guide_notes_seen_.insert(d.message).second;
+  }
   void set_connections(const std::vector<ConnectionInfo>* conns) { conns_ = conns; }
 
  private:
@@ -75,6 +83,7 @@ class DumpSink : public RecordSink {
   Output& err_;
   const std::vector<ConnectionInfo>* conns_;
   Stats stats_;
+  std::unordered_set<std::string> guide_notes_seen_;
 };
 
 class Progress {

@@ -36,7 +36,8 @@ void append_diagnostic_text(std::string& out, const Diagnostic& d, const char* i
   out += '\n';
 }
 
-void append_record_text(std::string& out, const LineRecord& r, bool show_secrets) {
+void append_record_text(std::string& out, const LineRecord& r, bool show_secrets,
+                        const std::function<bool(const Diagnostic&)>& show) {
   append_time(out, r.ts);
   out += " #";
   out += std::to_string(r.conn);
@@ -85,7 +86,9 @@ void append_record_text(std::string& out, const LineRecord& r, bool show_secrets
     if (r.wire.size() > 48) out += "...";
   }
   out += '\n';
-  for (const Diagnostic& d : r.diags) append_diagnostic_text(out, d, "    ");
+  for (const Diagnostic& d : r.diags)
+    if (!show || show(d)) append_diagnostic_text(out, d, "    ");
   if (r.inner)
-    for (const Diagnostic& d : r.inner->diags) append_diagnostic_text(out, d, "    ");
+    for (const Diagnostic& d : r.inner->diags)
+      if (!show || show(d)) append_diagnostic_text(out, d, "    ");
 }

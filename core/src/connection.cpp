@@ -583,7 +583,10 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
   const FieldValue* sub = r.msg.field("subtype");
   if (!sub) return;
   if (sub->text == "T") {
-    if (const FieldValue* tok = r.msg.field("token")) ptoken_ = tok->text;
+    if (const FieldValue* tok = r.msg.field("token")) {
+      if (tok->text != ptoken_) truncating_sender_[0] = truncating_sender_[1] = false;  // a new token: judge anew
+      ptoken_ = tok->text;
+    }
     return;
   }
   if (sub->text != "M") return;
@@ -606,11 +609,19 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
   Base64Result b = base64_decode(b64);
   // A proper payload is padded base64 of the RC4 output: a length that is not a multiple of 4 means
   // the v3 firmware cut it off (PROTOCOL.md §5.3). Decode every whole byte that survived.
-  if (b64.size() % 4 != 0) {
+  // When the surviving part happens to be a multiple of 4 it looks whole; but a sender seen cutting
+  // payloads under this token is v3 firmware, which cuts every one of them.
+  bool& truncating = truncating_sender_[static_cast<int>(r.dir)];
+  bool padded = !b64.empty() && b64.back() == '=';
+  if (b64.size() % 4 != 0 || (truncating && !padded)) {
     inner->truncated = true;
-    add(r, DiagId::ParanoidTruncated, "paranoid payload cut off after " + std::to_string(b64.size()) +
-                                          " base64 characters (v3 firmware sends only the original message's length); "
-                                          "decoded the " + std::to_string(b.data.size()) + " bytes that survive");
+    std::string why = b64.size() % 4 != 0
+                          ? "cut off after " + std::to_string(b64.size()) + " base64 characters"
+                          : "whole-looking, but this sender cut off earlier payloads under this token";
+    truncating = true;
+    add(r, DiagId::ParanoidTruncated, "paranoid payload " + why + " (v3 firmware sends only the original "
+                                      "message's length); decoded the " + std::to_string(b.data.size()) +
+                                      " bytes that survive");
   }
   if (b.bad_at != std::string_view::npos)
     add(r, DiagId::Base64Invalid, "invalid base64 in the paranoid payload at character " + std::to_string(b.bad_at));
@@ -625,6 +636,13 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
     body.append(plain.begin(), plain.end());
     inner->plain = std::string(kMsgPrefix) + body;
     inner->msg = decode_message(body, inner->diags, r.frame, static_cast<int64_t>(r.stream_pos));
+    if (inner->truncated) {
+      // Fields lost to the truncation are explained by paranoid.truncated; do not report each again.
+      auto& d = inner->diags;
+      d.erase(std::remove_if(d.begin(), d.end(), [](const Diagnostic& x) {
+                return x.id == DiagId::MissingField || x.id == DiagId::MalformedField;
+              }), d.end());
+    }
     r.inner = std::move(inner);
     return;
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end tests of ovmsdump over the simulator's sample captures.
 
-Run by ctest as: ovmsdump_test.py OVMSDUMP SAMPLES_DIR GOLDEN_DIR
+Run by ctest as: ovmsdump_test.py OVMSDUMP SAMPLES_DIR GOLDEN_DIR OVMS_SIM
 Set OVMS_UPDATE_GOLDEN=1 to rewrite the golden files (then review the diff before committing).
 """
 import json
@@ -11,7 +11,7 @@ import sys
 import tempfile
 import unittest
 
-OVMSDUMP, SAMPLES, GOLDEN = sys.argv[1:4]
+OVMSDUMP, SAMPLES, GOLDEN, SIM = sys.argv[1:5]
 KEYS = os.path.join(SAMPLES, "keys.yaml")
 SAMPLE_NAMES = sorted(f[:-5] for f in os.listdir(SAMPLES) if f.endswith(".pcap"))
 
@@ -113,6 +113,25 @@ class Decoding(unittest.TestCase):
         self.assertIn("== OVMS statistics", out)
         self.assertIn("S status", out)
         self.assertIn("per vehicle:", out)
+
+
+class LinkTypes(unittest.TestCase):
+    """Every link type and IPv6 decode to the same messages as the Ethernet/IPv4 capture."""
+
+    def test_link_types_and_ipv6(self):
+        def decode(d, *opts):
+            pcap = os.path.join(d, "x.pcap")
+            subprocess.run([SIM, "--scenario", "all", "--seed", "1", "--out", pcap, *opts], check=True,
+                           capture_output=True, timeout=120)
+            return [(r["frame"], r["dir"], r["role"], r["wire"], r["plain"]) for r in records(pcap)]
+
+        with tempfile.TemporaryDirectory() as d:
+            reference = decode(d)
+            self.assertGreater(len(reference), 1000)
+            for opts in (["--linktype", "sll"], ["--linktype", "sll2"], ["--linktype", "raw"],
+                         ["--linktype", "null"], ["--ipv6"], ["--linktype", "sll2", "--ipv6"]):
+                with self.subTest(opts=opts):
+                    self.assertEqual(decode(d, *opts), reference)
 
 
 class BadInput(unittest.TestCase):

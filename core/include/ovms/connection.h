@@ -104,6 +104,7 @@ class ConnectionDecoder {
   bool key_verified_ = false;
   Bytes session_key_;
   std::string ptoken_;
+  bool truncating_sender_[2] = {false, false};  // per direction: EM payloads seen cut off (v3 firmware)
   // AP exchange
   const VehicleKey* ap_key_ = nullptr;
   // Command pairing: requests waiting for responses, per request direction and command number.

@@ -1,0 +1,514 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the Wireshark plugin: the real tshark loading build/plugins/4.0/epan/ovms.so.
+
+Usage: tshark_plugin_test.py WRAPPER OVMSDUMP SAMPLES_DIR BUILD_DIR [unittest arguments...]
+   or: set OVMS_TSHARK_WRAPPER, OVMS_OVMSDUMP, OVMS_SAMPLES, OVMS_BUILD and run it without arguments.
+
+WRAPPER is tests/e2e/tshark_with_plugin.sh (it runs tshark with the plugin from BUILD_DIR, also as root).
+Every tshark run gets a private, empty WIRESHARK_CONFIG_DIR, so preferences and UAT files are isolated.
+
+What is checked:
+  * the plugin loads, exports its generated fields and expert infos, and registers -z ovms,tree;
+  * for every sample, each frame's ovms.plaintext values equal ovmsdump --json's `plain` for that frame
+    (same order), in one pass and with -2; paranoid plaintexts likewise;
+  * right key / wrong key / no key, keys from the keys-file preference (command line and preferences file)
+    and from the ovms_keys UAT (command line and UAT file); a bad keys file is reported with line:column;
+  * a non-standard port: the heuristic, Decode As (-d) and the port preference;
+  * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample.
+"""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ENV_NAMES = ("OVMS_TSHARK_WRAPPER", "OVMS_OVMSDUMP", "OVMS_SAMPLES", "OVMS_BUILD")
+if len(sys.argv) >= 5 and not sys.argv[1].startswith("-"):
+    WRAPPER, OVMSDUMP, SAMPLES, BUILD = sys.argv[1:5]
+    UNITTEST_ARGV = [sys.argv[0]] + sys.argv[5:]
+else:
+    missing = [n for n in ENV_NAMES if not os.environ.get(n)]
+    if missing:
+        sys.exit(f"usage: {sys.argv[0]} WRAPPER OVMSDUMP SAMPLES_DIR BUILD_DIR (or set {', '.join(missing)})")
+    WRAPPER, OVMSDUMP, SAMPLES, BUILD = (os.environ[n] for n in ENV_NAMES)
+    UNITTEST_ARGV = sys.argv
+KEYS = os.path.join(SAMPLES, "keys.yaml")
+SAMPLE_NAMES = sorted(f[:-5] for f in os.listdir(SAMPLES) if f.endswith(".pcap")) if os.path.isdir(SAMPLES) else []
+OVMS_PORTS = (6867, 6870)
+TIMEOUT = 600
+
+
+def sample(name):
+    return os.path.join(SAMPLES, name + ".pcap")
+
+
+class Config:
+    """A private Wireshark configuration folder (preferences, UAT files)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ovms-wscfg-")
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def tshark(*args, config=None, check=True):
+    """Runs tshark with the plugin; returns (stdout, stderr) as text."""
+    own = config is None
+    cfg = config or Config()
+    try:
+        env = dict(os.environ, WIRESHARK_CONFIG_DIR=cfg.dir)
+        p = subprocess.run([WRAPPER, BUILD, *args], capture_output=True, env=env, timeout=TIMEOUT)
+    finally:
+        if own:
+            cfg.close()
+    out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    if check and p.returncode != 0:
+        raise AssertionError(f"tshark {' '.join(args)} exited {p.returncode}:\n{err}")
+    return out, err
+
+
+def tshark_json(pcap, *extra, fields=("frame.number", "ovms.plaintext"), config=None):
+    """{frame number: {field: [values]}} for the frames that have any of `fields` but frame.number."""
+    args = ["-r", pcap, "-T", "json"]
+    for f in fields:
+        args += ["-e", f]
+    out, _ = tshark(*args, *extra, config=config)
+    frames = {}
+    for pkt in json.loads(out) if out.strip() else []:
+        layers = pkt["_source"]["layers"]
+        number = int(layers["frame.number"][0])
+        values = {k: v for k, v in layers.items() if k != "frame.number"}
+        if values:
+            frames[number] = values
+    return frames
+
+
+def ovmsdump(pcap, keys=KEYS, *extra):
+    args = [OVMSDUMP, "-r", pcap, "--json", "--no-progress", *extra]
+    if keys:
+        args += ["-k", keys]
+    p = subprocess.run(args, capture_output=True, timeout=TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError(f"ovmsdump {' '.join(args)} exited {p.returncode}: {p.stderr.decode()}")
+    return [json.loads(line) for line in p.stdout.decode().splitlines() if line.strip()]
+
+
+def diag_ids(rec):
+    return [d["id"] for d in rec.get("diag", [])]
+
+
+def emitted_at_end_of_capture(rec):
+    """Records ovmsdump only emits when the capture ends (a partial last line): Wireshark has no such moment."""
+    return "tcp.line_unterminated" in diag_ids(rec)
+
+
+def by_frame(records, value):
+    frames = {}
+    for r in records:
+        if emitted_at_end_of_capture(r):
+            continue
+        v = value(r)
+        if v is not None:
+            frames.setdefault(r["frame"], []).append(v)
+    return frames
+
+
+def tap_message(rec):
+    """The statistics tree's "Lines by message" item of a record (as the plugin names it)."""
+    if rec["kind"] != "message":
+        return rec["kind"]
+    if rec["plain"] is None:
+        return "(not decrypted)"
+    if rec.get("inner") and rec["inner"].get("code"):
+        return f'{rec["code"]}/{rec["inner"]["code"]} {rec["inner"]["name"]}'
+    if rec.get("code"):
+        return f'{rec["code"]} {rec["name"]}'
+    return "(empty)"
+
+
+def read_keys(path):
+    """The vehicles of a keys file (id -> server_password), read with a minimal YAML subset reader."""
+    vehicles, current = {}, None
+    with open(path) as f:
+        for raw in f:
+            line = raw.split(" #")[0].rstrip()
+            m = re.match(r"^\s*(-\s+)?(\w+):\s*(.*)$", line)
+            if not m:
+                continue
+            key, value = m.group(2), m.group(3).strip().strip('"').strip("'")
+            if m.group(1):
+                current = {}
+                if key == "id":
+                    current["id"] = value
+            if current is None:
+                continue
+            current[key] = value
+            if "id" in current and "server_password" in current:
+                vehicles[current["id"]] = current["server_password"]
+    return vehicles
+
+
+def rewrite_ports(src, dst, mapping):
+    """Copies a classic pcap, replacing TCP ports per `mapping` (checksums are left; tshark does not check)."""
+    with open(src, "rb") as f:
+        data = bytearray(f.read())
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        raise unittest.SkipTest(f"{src} is not a classic pcap file")
+    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+    link_header = {1: 14, 0: 4, 108: 4, 101: 0, 228: 0, 229: 0, 113: 16, 276: 20}
+    if linktype not in link_header:
+        raise unittest.SkipTest(f"link type {linktype} not handled by the port rewriter")
+    pos, changed = 24, 0
+    while pos + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
+        frame = pos + 16
+        ip = frame + link_header[linktype]
+        if linktype == 1 and data[ip - 2:ip] == b"\x81\x00":  # one VLAN tag
+            ip += 4
+        if ip < frame + caplen:
+            version = data[ip] >> 4
+            tcp = None
+            if version == 4 and data[ip + 9] == 6:
+                tcp = ip + (data[ip] & 0x0F) * 4
+            elif version == 6 and data[ip + 6] == 6:
+                tcp = ip + 40
+            if tcp is not None and tcp + 4 <= frame + caplen:
+                for off in (tcp, tcp + 2):
+                    port = struct.unpack(">H", data[off:off + 2])[0]
+                    if port in mapping:
+                        data[off:off + 2] = struct.pack(">H", mapping[port])
+                        changed += 1
+        pos = frame + caplen
+    with open(dst, "wb") as f:
+        f.write(data)
+    return changed
+
+
+class Plugin(unittest.TestCase):
+    """The plugin loads and registers what the catalog generates."""
+
+    def test_loaded(self):
+        out, _ = tshark("-G", "plugins")
+        self.assertRegex(out, r"(?m)^ovms\.so\s")
+
+    def test_generated_fields(self):
+        out, err = tshark("-G", "fields")
+        fields = {}
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if parts[0] == "F" and parts[2].startswith("ovms."):
+                fields[parts[2]] = parts[3]
+        for name, ftype in {
+            "ovms.line": "FT_STRING", "ovms.plaintext": "FT_STRING", "ovms.code": "FT_STRING",
+            "ovms.handshake_ok": "FT_BOOLEAN", "ovms.response_to": "FT_FRAMENUM",
+            "ovms.response_in": "FT_FRAMENUM", "ovms.paranoid.plaintext": "FT_STRING",
+            "ovms.status.soc": "FT_DOUBLE", "ovms.status.charge_state": "FT_STRING",
+            "ovms.environment.doors1": "FT_UINT8", "ovms.environment.doors1.fl_door": "FT_BOOLEAN",
+            "ovms.environment.lock_state": "FT_INT64", "ovms.command.mode": "FT_INT64",
+            "ovms.command_response.value": "FT_STRING", "ovms.ap_record.server": "FT_STRING",
+        }.items():
+            self.assertEqual(fields.get(name), ftype, name)
+        self.assertGreater(len(fields), 250, "catalog fields missing")
+        self.assertNotIn("ovms", err.lower(), f"warnings at registration: {err}")
+
+    def test_expert_infos(self):
+        # tshark 4.0 has no expert glossary; each expert info is also a (FT_NONE) field.
+        out, _ = tshark("-G", "fields")
+        keys = [line.split("\t")[2] for line in out.splitlines()
+                if line.startswith("F\t") and "\tovms.expert." in line]
+        self.assertIn("ovms.expert.handshake.digest_mismatch", keys)
+        self.assertGreaterEqual(len(keys), 30)
+
+    def test_preferences(self):
+        out, _ = tshark("-G", "defaultprefs")
+        self.assertIn("ovms.keys_file:", out)
+        out, _ = tshark("-G", "heuristic-decodes")
+        self.assertRegex(out, r"(?m)^tcp\s+ovms\s+T")
+
+
+class Samples(unittest.TestCase):
+    """Every sample: the plugin's plaintexts are ovmsdump's, frame by frame."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not SAMPLE_NAMES:
+            raise AssertionError(f"no sample captures in {SAMPLES}")
+
+    def compare(self, name, *extra):
+        pcap = sample(name)
+        records = ovmsdump(pcap)
+        expected = by_frame(records, lambda r: r["plain"])
+        expected_inner = by_frame(records, lambda r: (r.get("inner") or {}).get("plain"))
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", *extra,
+                          fields=("frame.number", "ovms.plaintext", "ovms.paranoid.plaintext"))
+        got_plain = {f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}
+        got_inner = {f: v["ovms.paranoid.plaintext"] for f, v in got.items() if "ovms.paranoid.plaintext" in v}
+        self.assertEqual(got_plain, expected, f"{name}: ovms.plaintext differs from ovmsdump's plain")
+        self.assertEqual(got_inner, expected_inner, f"{name}: ovms.paranoid.plaintext differs")
+        return sum(len(v) for v in expected.values())
+
+    def test_plaintext_one_pass(self):
+        total = 0
+        for name in SAMPLE_NAMES:
+            with self.subTest(sample=name):
+                total += self.compare(name)
+        print(f"\n  one pass: {total} plaintexts in {len(SAMPLE_NAMES)} samples equal ovmsdump's", file=sys.stderr)
+
+    def test_plaintext_two_pass(self):
+        for name in SAMPLE_NAMES:
+            with self.subTest(sample=name):
+                self.compare(name, "-2")
+
+    def test_tcp_preferences(self):
+        """Whatever TCP hands on (or not: retransmissions, out-of-order segments), the lines are the same."""
+        variants = ["tcp.no_subdissector_on_error:FALSE", "tcp.reassemble_out_of_order:TRUE",
+                    "tcp.analyze_sequence_numbers:FALSE", "tcp.relative_sequence_numbers:FALSE"]
+        for name in [n for n in ("segmentation", "midstream", "basic") if n in SAMPLE_NAMES]:
+            for variant in variants:
+                with self.subTest(sample=name, pref=variant):
+                    self.compare(name, "-o", variant)
+
+    def test_full_tree_every_sample(self):
+        for name in SAMPLE_NAMES:
+            with self.subTest(sample=name):
+                out, err = tshark("-r", sample(name), "-o", f"ovms.keys_file:{KEYS}", "-2", "-V")
+                self.assertNotIn("Dissector bug", out + err)
+                self.assertNotIn("[Malformed Packet: OVMS", out)
+                self.assertNotIn("ovms", err.lower())
+
+
+def need(name):
+    if name not in SAMPLE_NAMES:
+        raise unittest.SkipTest(f"sample {name}.pcap not present")
+    return sample(name)
+
+
+class Keys(unittest.TestCase):
+    """Right key, wrong key, no key; keys from the preference and from the UAT."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pcap = need("basic")
+        cls.records = ovmsdump(cls.pcap)
+        welcomes = [r for r in cls.records if r["kind"] == "welcome" and r.get("handshake", {}).get("key_id")]
+        if not welcomes:
+            raise AssertionError("basic.pcap has no welcome that the sample keys verify")
+        cls.vehicle = welcomes[0]["handshake"]["key_id"]
+        cls.secret = read_keys(KEYS)[cls.vehicle]
+        cls.expected = by_frame(cls.records, lambda r: r["plain"])
+        cls.wires = by_frame(cls.records, lambda r: r["wire"])
+        cls.messages = by_frame([r for r in cls.records if r["kind"] == "message"], lambda r: r["wire"])
+
+    def plaintexts(self, *extra, config=None):
+        got = tshark_json(self.pcap, *extra, config=config)
+        return {f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}
+
+    def test_right_key_from_preference(self):
+        self.assertEqual(self.plaintexts("-o", f"ovms.keys_file:{KEYS}"), self.expected)
+        got = tshark_json(self.pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.handshake_ok == 1",
+                          fields=("frame.number", "ovms.key_source", "ovms.vehicle_id"))
+        self.assertTrue(got, "no verified handshake")
+        self.assertIn("vehicle_id", [s for v in got.values() for s in v.get("ovms.key_source", [])])
+
+    def test_right_key_from_preferences_file(self):
+        cfg = Config()
+        try:
+            cfg.write("preferences", f"ovms.keys_file: {KEYS}\n")
+            self.assertEqual(self.plaintexts(config=cfg), self.expected)
+        finally:
+            cfg.close()
+
+    def test_right_key_from_uat_option(self):
+        uat = f'uat:ovms_keys:"{self.vehicle}","{self.secret}",""'
+        self.assertEqual(self.plaintexts("-o", uat), self.expected)
+
+    def test_right_key_from_uat_file(self):
+        cfg = Config()
+        try:
+            cfg.write("ovms_keys", f'# This file is automatically generated, DO NOT MODIFY.\n'
+                                   f'"{self.vehicle}","{self.secret}",""\n')
+            self.assertEqual(self.plaintexts(config=cfg), self.expected)
+        finally:
+            cfg.close()
+
+    def test_wrong_key(self):
+        cfg = Config()
+        try:
+            wrong = os.path.join(cfg.dir, "wrong.yaml")
+            with open(wrong, "w") as f:
+                f.write(f'vehicles:\n  - id: {self.vehicle}\n    server_password: "not-{self.secret}"\n')
+            frames = tshark_json(self.pcap, "-o", f"ovms.keys_file:{wrong}",
+                                 "-Y", "ovms.expert.handshake.digest_mismatch",
+                                 fields=("frame.number", "ovms.diag", "_ws.expert.message"), config=cfg)
+            self.assertTrue(frames, "no handshake.digest_mismatch expert info")
+            messages = [m for v in frames.values() for m in v.get("_ws.expert.message", [])]
+            self.assertTrue(any("wrong secret" in m for m in messages), messages)
+            # Nothing after the welcome decrypts.
+            got = self.plaintexts("-o", f"ovms.keys_file:{wrong}", config=cfg)
+            self.assertFalse(set(got) & set(self.messages), f"decrypted with a wrong key: {got}")
+            undecrypted = tshark_json(self.pcap, "-o", f"ovms.keys_file:{wrong}",
+                                      "-Y", "ovms.expert.session.not_decrypted", config=cfg,
+                                      fields=("frame.number", "ovms.line"))
+            self.assertTrue(undecrypted)
+        finally:
+            cfg.close()
+
+    def test_no_key(self):
+        frames = tshark_json(self.pcap, "-Y", "ovms.expert.key.missing", fields=("frame.number", "ovms.diag"))
+        self.assertTrue(frames, "no key.missing expert info without keys")
+        self.assertFalse(set(self.plaintexts()) & set(self.messages))
+        # The lines are still there, with their wire text.
+        lines = tshark_json(self.pcap, fields=("frame.number", "ovms.line"))
+        self.assertEqual({f: v["ovms.line"] for f, v in lines.items()}, self.wires)
+
+    def test_bad_keys_file(self):
+        cfg = Config()
+        try:
+            bad = os.path.join(cfg.dir, "bad.yaml")
+            with open(bad, "w") as f:
+                f.write("vehicles:\n  - id: DEMO\n    server_pasword: x\n")
+            _, err = tshark("-r", self.pcap, "-o", f"ovms.keys_file:{bad}", config=cfg)
+            self.assertRegex(err, re.escape(bad) + r":3:\d+: ")
+        finally:
+            cfg.close()
+
+    def test_wrong_secret_sample(self):
+        pcap = need("wrong-secret")
+        records = ovmsdump(pcap)
+        expected = sorted({r["frame"] for r in records if "handshake.digest_mismatch" in diag_ids(r)})
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.expert.handshake.digest_mismatch",
+                          fields=("frame.number", "ovms.diag"))
+        self.assertEqual(sorted(got), expected)
+        self.assertTrue(expected)
+
+
+class Ports(unittest.TestCase):
+    """OVMS on another port: the heuristic, Decode As and the port preference."""
+
+    PORT = 17777
+
+    @classmethod
+    def setUpClass(cls):
+        src = need("basic")
+        cls.tmp = tempfile.mkdtemp(prefix="ovms-ports-")
+        cls.pcap = os.path.join(cls.tmp, "basic-other-port.pcap")
+        changed = rewrite_ports(src, cls.pcap, {p: cls.PORT for p in OVMS_PORTS})
+        if not changed:
+            raise AssertionError("no OVMS port found to rewrite in basic.pcap")
+        cls.expected = by_frame(ovmsdump(src), lambda r: r["plain"])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def plaintexts(self, *extra):
+        got = tshark_json(self.pcap, "-o", f"ovms.keys_file:{KEYS}", *extra)
+        return {f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}
+
+    def test_heuristic(self):
+        self.assertEqual(self.plaintexts(), self.expected)
+
+    def test_heuristic_disabled(self):
+        self.assertEqual(self.plaintexts("--disable-heuristic", "ovms_tcp"), {})
+
+    def test_decode_as(self):
+        self.assertEqual(self.plaintexts("--disable-heuristic", "ovms_tcp", "-d", f"tcp.port=={self.PORT},ovms"),
+                         self.expected)
+
+    def test_port_preference(self):
+        self.assertEqual(self.plaintexts("--disable-heuristic", "ovms_tcp", "-o", f"ovms.tcp.port:{self.PORT}"),
+                         self.expected)
+
+
+class Output(unittest.TestCase):
+    """Statistics tree, Info column, filters on generated fields, the paranoid layer."""
+
+    def test_stats_tree(self):
+        counts = {}
+        for name in SAMPLE_NAMES:
+            with self.subTest(sample=name):
+                records = [r for r in ovmsdump(sample(name)) if not emitted_at_end_of_capture(r)]
+                out, _ = tshark("-r", sample(name), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "ovms,tree")
+                self.assertIn("OVMS/Messages", out)
+                got = {}
+                section = None
+                for line in out.splitlines():
+                    m = re.match(r"^(\S.*?)\s{2,}(\d+)\s", line)
+                    if m and m.group(1).startswith("Lines by "):
+                        section = m.group(1)
+                        got[section] = int(m.group(2))
+                        continue
+                    m = re.match(r"^ (\S.*?)\s{2,}(\d+)\s", line)
+                    if m and section == "Lines by message":
+                        got[m.group(1)] = int(m.group(2))
+                want = {}
+                for r in records:
+                    key = tap_message(r)
+                    want[key] = want.get(key, 0) + 1
+                if records:
+                    self.assertEqual(got.get("Lines by message"), len(records))
+                    for key, n in want.items():
+                        self.assertEqual(got.get(key), n, f"{name}: '{key}'")
+                counts[name] = len(records)
+
+    def test_info_column(self):
+        pcap = need("basic")
+        out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-T", "fields", "-e", "_ws.col.Info",
+                        "-Y", "ovms.code == \"S\"")
+        self.assertIn("status soc=", out)
+        self.assertRegex(out, r"(car|app) \S+ S status soc=")
+
+    def test_filters(self):
+        pcap = need("basic")
+        records = ovmsdump(pcap)
+        want = sorted({r["frame"] for r in records
+                       if r.get("code") == "S" and isinstance((r.get("fields") or {}).get("soc"), (int, float))})
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.status.soc >= 0",
+                          fields=("frame.number", "ovms.code"))
+        self.assertEqual(sorted(got), want)
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.role == \"server\"",
+                          fields=("frame.number", "ovms.role"))
+        self.assertEqual(sorted(got), sorted({r["frame"] for r in records if r["role"] == "server"}))
+
+    def test_paranoid(self):
+        pcap = need("paranoid")
+        records = ovmsdump(pcap)
+        inner = [r for r in records if r.get("inner") and r["inner"].get("code") == "S"]
+        self.assertTrue(inner, "paranoid.pcap has no paranoid S message")
+        # The same field names for inner messages: a filter on ovms.status.soc finds them.
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.paranoid.code == \"S\" && ovms.status.soc",
+                          fields=("frame.number", "ovms.paranoid.name"))
+        self.assertEqual(sorted(got), sorted({r["frame"] for r in inner}))
+
+    def test_command_links(self):
+        pcap = need("commands")
+        records = ovmsdump(pcap)
+        linked = sorted({r["frame"] for r in records if r.get("response_to") is not None})
+        self.assertTrue(linked, "commands.pcap has no linked command response")
+        got = tshark_json(pcap, "-2", "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.response_to",
+                          fields=("frame.number", "ovms.response_to"))
+        self.assertEqual(sorted(got), linked)
+        got = tshark_json(pcap, "-2", "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.response_in",
+                          fields=("frame.number", "ovms.response_in"))
+        self.assertTrue(got, "no ovms.response_in on the requests")
+
+
+if __name__ == "__main__":
+    for tool in (WRAPPER, OVMSDUMP):
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"{tool} is not executable")
+    unittest.main(argv=UNITTEST_ARGV, verbosity=2)

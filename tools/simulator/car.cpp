@@ -1,0 +1,280 @@
+#include "car.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "car_commands.h"
+#include "car_messages.h"
+#include "ovms/protocol.h"
+
+namespace ovms::sim {
+
+Car::Car(Sim& sim, CarProfile profile, Rng rng)
+    : sim_(sim), p_(std::move(profile)), rng_(rng), host_(sim.addresses().new_host(HostKind::Car)) {
+  st_.lat = p_.home_lat;
+  st_.lon = p_.home_lon;
+  st_.soc = rng_.uniform(55, 85);
+  st_.odometer_km = rng_.uniform(8000, 60000);
+  st_.heading = rng_.uniform(0, 360);
+  st_.signal_sq = rng_.between(14, 24);
+  st_.satellites = rng_.between(6, 11);
+  st_.kwh_grid_total = st_.odometer_km * 0.18;
+  st_.updated_at = sim.now();
+  st_.parked_since = sim.now() - rng_.uniform(600, 7200);
+}
+
+OvmsSession& Car::connect(double t, const std::string& secret) {
+  SessionParams sp;
+  sp.type = 'C';
+  sp.vehicle_id = p_.vehicle_id;
+  sp.secret = secret.empty() ? p_.server_password : secret;
+  sp.host_kind = HostKind::Car;
+  sp.host = host_;
+  sp.rtt = p_.rtt;
+  sp.think = rng_.uniform(0.005, 0.03);
+  s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
+  s_->open(t);
+  return *s_;
+}
+
+OvmsSession& Car::autoprovision(double t, double relogin_after) {
+  relogin_after_ = relogin_after;
+  SessionParams sp;
+  sp.type = 'C';
+  sp.host_kind = HostKind::Car;
+  sp.host = host_;
+  sp.rtt = p_.rtt;
+  sp.think = rng_.uniform(0.005, 0.03);
+  s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
+  s_->open_with_line(t, "AP-C 0 " + p_.vin);
+  return *s_;
+}
+
+void Car::on_raw_line(OvmsSession& s, double t, const std::string& line) {
+  if (&s != s_) return;
+  std::vector<std::string> w;
+  for (std::size_t i = 0; i < line.size();) {
+    std::size_t j = line.find(' ', i);
+    if (j == std::string::npos) j = line.size();
+    if (j > i) w.push_back(line.substr(i, j - i));
+    i = j + 1;
+  }
+  bool provisioned = false;
+  if (w.size() >= 5 && w[0] == "AP-S" && w[1] == "0" && welcome_digest(p_.iccid, w[2], false) == w[3]) {
+    // The record: module parameters #0, #1, ... separated by spaces, "-" meaning empty.
+    Bytes plain = ap_decrypt_record(hmac_md5(p_.iccid, w[2]), base64_decode(w[4]).data);
+    std::vector<std::string> params;
+    std::string item;
+    for (uint8_t c : plain) {
+      if (c == ' ') {
+        params.push_back(item);
+        item.clear();
+      } else {
+        item += static_cast<char>(c);
+      }
+    }
+    params.push_back(item);
+    auto param = [&](std::size_t i) { return i < params.size() && params[i] != "-" ? params[i] : std::string(); };
+    if (!param(8).empty() && !param(9).empty()) {
+      p_.vehicle_id = param(8);
+      p_.server_password = param(9);
+      if (!param(4).empty()) p_.server_host = param(4);
+      if (!param(5).empty()) p_.apn = param(5);
+      provisioned = true;
+    }
+  }
+  double bye = t + rng_.uniform(0.1, 0.3);
+  s.close(kClient, bye);
+  s_ = nullptr;
+  if (provisioned) sim_.at(bye + relogin_after_, [this] { connect(sim_.now()); });
+}
+
+void Car::send_planned(double t, const std::vector<std::string>& bodies, const OvmsSession::SegmentPlan& plan) {
+  if (!online()) return;
+  std::vector<std::string> wire;
+  for (const std::string& b : bodies) wire.push_back(wrap(b));
+  s_->send_planned(kClient, t, wire, plan);
+}
+
+void Car::disconnect(double t) {
+  if (s_) s_->close(kClient, t);
+  s_ = nullptr;
+  peers_ = 0;
+}
+
+std::string Car::wrap(const std::string& body) {
+  if (!p_.paranoid || body.empty() || pkey_.empty()) return body;
+  const char code = body[0];
+  if (code == 'E' || code == 'A' || code == 'a' || code == 'g' || code == 'P') return body;  // never wrapped
+  std::string inner = paranoid_wrap(pkey_, code, std::string_view(body).substr(1), p_.v3_truncates_paranoid);
+  return inner.substr(kMsgPrefix.size());
+}
+
+void Car::send(double t, const std::vector<std::string>& bodies) {
+  if (!online()) {
+    queued_.insert(queued_.end(), bodies.begin(), bodies.end());
+    return;
+  }
+  std::vector<std::string> wire;
+  wire.reserve(bodies.size());
+  for (const std::string& b : bodies) wire.push_back(wrap(b));
+  s_->send(kClient, t, wire);
+}
+
+std::vector<std::string> Car::full_set(double t) {
+  st_.advance(t, rng_, kEpoch);
+  const double epoch_now = kEpoch + t;
+  std::vector<std::string> set{msg_firmware(st_, p_, epoch_now), msg_status(st_, p_.units), msg_environment(st_, t),
+                               msg_location(st_)};
+  if (p_.legacy_tpms) set.push_back(msg_tpms_legacy(st_));
+  set.push_back(msg_tpms(st_));
+  if (p_.v2g) set.push_back(msg_generator(st_, epoch_now));
+  return set;
+}
+
+void Car::full_update(double t) { send(t, full_set(t)); }
+
+void Car::notify(double t, const std::string& body) {
+  if (online()) send(t, body);
+  else notifications_.push_back(body);
+}
+
+void Car::add_history(uint32_t ack_id, double created, const std::string& tail) {
+  history_.push_back(Record{ack_id, created, tail});
+}
+
+void Car::on_login(OvmsSession& s, double t) {
+  if (&s != s_) return;
+  last_rx_ = t;
+  std::vector<std::string> burst;
+  if (p_.paranoid) {
+    // A new paranoid token on every login (v3); ET is the first line after login.
+    std::string ptoken = rng_.token(22);
+    pkey_ = paranoid_key(p_.module_password, ptoken);
+    burst.push_back("ET" + ptoken);
+  }
+  for (std::string& b : full_set(t)) burst.push_back(std::move(b));
+  for (std::string& b : queued_) burst.push_back(std::move(b));
+  queued_.clear();
+  std::vector<std::string> wire;
+  for (const std::string& b : burst) wire.push_back(wrap(b));
+  s_->send(kClient, t, wire);
+  // Notifications queued while offline go out next (marked read on transmit).
+  if (!notifications_.empty()) {
+    s_->send(kClient, t + rng_.uniform(0.2, 0.6), notifications_);
+    notifications_.clear();
+  }
+  next_update_ = t + (peers_ > 0 ? 60 : 600);
+  if (!history_.empty()) send_history(t + rng_.uniform(0.8, 1.2), false);
+  if (on_login_hook) on_login_hook(t);
+}
+
+void Car::on_line(OvmsSession& s, double t, const std::string& body) {
+  if (&s != s_ || body.empty()) return;
+  last_rx_ = t;
+  const std::string data = body.substr(1);
+  switch (body[0]) {
+    case 'A':
+      send(t, "a");
+      break;
+    case 'Z': {
+      int n = std::atoi(data.c_str());
+      if (n > peers_) {
+        // A peer connected: v3 forces a full transmission at its next ticker second.
+        double when = t + rng_.uniform(0.3, 1.0);
+        sim_.at(when, [this, when] {
+          if (online()) full_update(when);
+        });
+        next_update_ = when + 60;
+      } else if (n == 0) {
+        next_update_ = t + 600;
+      }
+      peers_ = n;
+      break;
+    }
+    case 'h': {
+      auto id = static_cast<uint32_t>(std::strtoul(data.c_str(), nullptr, 10));
+      for (Record& r : history_)
+        if (r.id == id) r.acked = true;
+      break;
+    }
+    case 'C':
+      for (CarReply& r : answer_command(p_, st_, data, t, kEpoch, rng_)) {
+        double when = t + r.delay;
+        sim_.at(when, [this, when, bodies = std::move(r.bodies)] {
+          if (online()) send(when, bodies);
+        });
+      }
+      break;
+    default:
+      break;  // the car ignores everything else
+  }
+}
+
+void Car::on_closed(OvmsSession& s, double t) {
+  (void)t;
+  if (&s == s_) {
+    s_ = nullptr;
+    peers_ = 0;
+  }
+}
+
+void Car::run_updates(double from, double until) {
+  until_ = until;
+  if (ticking_) return;
+  ticking_ = true;
+  sim_.at(from, [this] { tick(sim_.now()); });
+}
+
+void Car::tick(double t) {
+  if (t > until_) {
+    ticking_ = false;
+    return;
+  }
+  st_.advance(t, rng_, kEpoch);
+  if (online()) {
+    if (t >= next_update_) {
+      full_update(t);
+      next_update_ = t + (peers_ > 0 ? 60 : 600);
+    } else if (peers_ > 0 && st_.car_on() && rng_.chance(0.5)) {
+      // Important changes go out within a second while apps watch.
+      send(t, {msg_status(st_, p_.units), msg_location(st_)});
+    }
+    if (t - last_rx_ >= 900) {
+      send(t, "A");  // timeout.rx - 60 s without a line from the server
+      last_rx_ = t;
+    }
+  }
+  // The firmware ticks every second; waking up every 10 s (or when the next update is due) is enough.
+  double next = std::min(t + 10 + rng_.uniform(-0.05, 0.05), std::max(next_update_, t + 0.5));
+  sim_.at(next, [this] { tick(sim_.now()); });
+}
+
+// At most 5 records per second; unacknowledged ones are sent again 10 s after the queue drained.
+void Car::send_history(double t, bool resend) {
+  if (!online()) {
+    return;
+  }
+  if (resend) {
+    if (++history_passes_ > 3) return;
+    for (Record& r : history_)
+      if (!r.acked) r.sent = false;
+  }
+  std::vector<std::string> batch;
+  for (Record& r : history_) {
+    if (batch.size() == 5) break;
+    if (r.acked || r.sent) continue;
+    r.sent = true;
+    batch.push_back("h" + std::to_string(r.id) + "," + std::to_string(-static_cast<long>(t - r.created)) + "," + r.tail);
+  }
+  if (batch.empty()) {
+    bool unacked = false;
+    for (const Record& r : history_) unacked |= !r.acked;
+    if (unacked) sim_.at(t + 10, [this] { send_history(sim_.now(), true); });
+    return;
+  }
+  send(t, batch);
+  sim_.at(t + 1, [this] { send_history(sim_.now(), false); });
+}
+
+}  // namespace ovms::sim

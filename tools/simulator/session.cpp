@@ -1,0 +1,172 @@
+#include "session.h"
+
+#include "server.h"
+#include "websocket.h"
+
+namespace ovms::sim {
+namespace {
+uint32_t g_next_session_id = 0;
+}  // namespace
+
+OvmsSession::OvmsSession(Sim& sim, SessionParams params, SessionClient* client, Rng rng)
+    : sim_(sim),
+      params_(std::move(params)),
+      client_(client),
+      rng_(rng),
+      tcp_(sim.open_tcp(params_.host_kind, params_.host, params_.rtt)),
+      id_(g_next_session_id++) {}
+
+double OvmsSession::server_turn() { return 0.0003 + rng_.uniform(0, 0.0005); }
+
+std::string OvmsSession::encode(int side, const std::string& body) {
+  if (params_.scheme == 1) return body;  // scheme 1: plain text without the MP-0 prefix (§2.6)
+  LineCipher* c = tx_[side].get();
+  if (!c) return body;  // cannot happen after login
+  std::string plain(kMsgPrefix);
+  plain += body;
+  return c->encrypt(plain);
+}
+
+std::string OvmsSession::frame(int side, const std::string& line) {
+  if (websocket_up_) {
+    if (side == kServer) return ws_text_frame(line, nullptr);
+    Bytes mask = rng_.bytes(4);
+    return ws_text_frame(line, mask.data());
+  }
+  return line + (side == kClient && params_.android ? "\n" : "\r\n");
+}
+
+void OvmsSession::open(double t) {
+  double t_conn = tcp_.open(t);
+  if (!params_.websocket) {
+    send_welcome(t_conn);
+    return;
+  }
+  // RFC 6455 upgrade first; the welcome then travels in the first text frame.
+  std::string key = base64_encode(rng_.bytes(16));
+  double sent = tcp_.send(kClient, t_conn, ws_upgrade_request("ovms.example.com", AddressPlan::kServerPort, key));
+  sim_.at(sent + server_turn(), [this, key] {
+    double t_reply = tcp_.send(kServer, sim_.now(), ws_upgrade_response(key));
+    websocket_up_ = true;
+    sim_.at(t_reply + params_.rtt + params_.think, [this] { send_welcome(sim_.now()); });
+  });
+}
+
+void OvmsSession::open_with_line(double t, std::string first_line) {
+  double t_conn = tcp_.open(t);
+  send_first_line(t_conn, first_line);
+}
+
+void OvmsSession::send_welcome(double t) {
+  std::string line = "MP-";
+  line += params_.type;
+  if (params_.scheme == 1) {
+    line += " 1 " + params_.username + " " + params_.password + " " + params_.vehicle_id;
+  } else {
+    client_token_ = rng_.token(22, params_.android);
+    line += " 0 " + client_token_ + " " + welcome_digest(params_.secret, client_token_) + " " + params_.vehicle_id;
+  }
+  if (!params_.welcome_rest.empty()) line += " " + params_.welcome_rest;
+  send_first_line(t, line);
+}
+
+void OvmsSession::send_first_line(double t, const std::string& line) {
+  double sent = tcp_.send(kClient, t, frame(kClient, line));
+  sim_.at(sent + server_turn(), [this, line] {
+    if (!closed_) sim_.server().on_first_line(*this, sim_.now(), line);
+  });
+}
+
+double OvmsSession::send_raw(int side, double t, const std::string& line) {
+  if (closed_) return t;
+  double sent = tcp_.send(side, t, frame(side, line));
+  if (side == kServer) {
+    sim_.at(sent + params_.rtt + params_.think, [this, line] {
+      if (closed_) return;
+      if (line.compare(0, 5, "MP-S ") == 0) client_got_server_welcome(sim_.now(), line);
+      else client_->on_raw_line(*this, sim_.now(), line);
+    });
+  }
+  return sent;
+}
+
+void OvmsSession::accept(double t, const std::string& server_secret) {
+  do server_token_ = rng_.token(22);
+  while (server_token_ == client_token_);
+  tx_[kServer] = std::make_unique<LineCipher>(session_key(server_secret, server_token_, client_token_));
+  send_raw(kServer, t, "MP-S 0 " + server_token_ + " " + welcome_digest(server_secret, server_token_));
+}
+
+void OvmsSession::accept_account(double t, const std::string& reply_line) { send_raw(kServer, t, reply_line); }
+
+void OvmsSession::client_got_server_welcome(double t, const std::string& line) {
+  if (params_.scheme == 0) {
+    // The client checks the server's digest with its own secret, then derives its own cipher.
+    std::size_t sep = line.find(' ', 7);
+    std::string stoken = line.substr(7, sep - 7);
+    std::string sdigest = sep == std::string::npos ? std::string() : line.substr(sep + 1);
+    if (stoken == client_token_ || sdigest != welcome_digest(params_.secret, stoken)) {
+      close(kClient, t);  // token replay / server not authentic: the car gives up
+      return;
+    }
+    tx_[kClient] = std::make_unique<LineCipher>(session_key(params_.secret, stoken, client_token_));
+  }
+  logged_in_ = true;
+  client_->on_login(*this, t);
+}
+
+double OvmsSession::send(int side, double t, const std::vector<std::string>& bodies) {
+  if (closed_ || bodies.empty()) return t;
+  double sent = t;
+  if (side == kClient) {
+    std::string block;
+    for (const std::string& b : bodies) block += frame(side, encode(side, b));
+    sent = tcp_.send(side, t, block);
+  } else {
+    for (const std::string& b : bodies) {
+      sent = tcp_.send(side, t, frame(side, encode(side, b)));
+    }
+  }
+  sim_.count_lines(bodies.size());
+  deliver(side, sent, bodies);
+  return sent;
+}
+
+double OvmsSession::send_planned(int side, double t, const std::vector<std::string>& bodies, const SegmentPlan& plan) {
+  if (closed_ || bodies.empty()) return t;
+  std::string block;
+  for (const std::string& b : bodies) block += frame(side, encode(side, b));
+  std::vector<TcpConnection::Piece> pieces = plan(block.size(), tcp_.next_send_time(side, t));
+  tcp_.send_pieces(side, block, pieces);
+  double last = t;
+  for (const auto& p : pieces) last = std::max(last, p.at);
+  sim_.count_lines(bodies.size());
+  deliver(side, last, bodies);
+  return last;
+}
+
+void OvmsSession::deliver(int from, double t, std::vector<std::string> bodies) {
+  if (from == kClient) {
+    sim_.at(t + server_turn(), [this, bodies = std::move(bodies)] {
+      for (const std::string& b : bodies) sim_.server().on_line(*this, sim_.now(), b);
+    });
+  } else {
+    sim_.at(t + params_.rtt + params_.think, [this, bodies = std::move(bodies)] {
+      if (closed_) return;
+      for (const std::string& b : bodies) client_->on_line(*this, sim_.now(), b);
+    });
+  }
+}
+
+void OvmsSession::close(int side, double t) {
+  if (closed_) return;
+  closed_ = true;
+  tcp_.close(side, t);
+  if (side == kClient) {
+    sim_.at(t + server_turn(), [this] { sim_.server().on_closed(*this, sim_.now()); });
+  } else {
+    sim_.at(t + params_.rtt, [this] { client_->on_closed(*this, sim_.now()); });
+  }
+}
+
+}  // namespace ovms::sim

@@ -1,0 +1,68 @@
+#include "websocket.h"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+#include "ovms/crypto.h"
+
+namespace ovms::sim {
+
+std::string ws_upgrade_request(const std::string& host, uint16_t port, const std::string& key_b64) {
+  std::string r;
+  r += "GET /apiv2 HTTP/1.1\r\n";
+  r += "Host: " + host + ":" + std::to_string(port) + "\r\n";
+  r += "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0\r\n";
+  r += "Upgrade: websocket\r\n";
+  r += "Connection: Upgrade\r\n";
+  r += "Sec-WebSocket-Key: " + key_b64 + "\r\n";
+  r += "Sec-WebSocket-Version: 13\r\n";
+  r += "Origin: https://" + host + "\r\n";
+  r += "\r\n";
+  return r;
+}
+
+std::string ws_accept_value(const std::string& key_b64) {
+  std::string material = key_b64 + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(material.data(), material.size(), md, &md_len, EVP_sha1(), nullptr) != 1)
+    throw std::runtime_error("SHA-1 is not available from OpenSSL");
+  return base64_encode(md, md_len);
+}
+
+std::string ws_upgrade_response(const std::string& key_b64) {
+  std::string r;
+  r += "HTTP/1.1 101 Switching Protocols\r\n";
+  r += "Upgrade: websocket\r\n";
+  r += "Connection: Upgrade\r\n";
+  r += "Sec-WebSocket-Accept: " + ws_accept_value(key_b64) + "\r\n";
+  r += "\r\n";
+  return r;
+}
+
+std::string ws_text_frame(std::string_view payload, const uint8_t* mask) {
+  std::string f;
+  f += static_cast<char>(0x81);  // FIN, text
+  const uint8_t mask_bit = mask ? 0x80 : 0x00;
+  const std::size_t n = payload.size();
+  if (n < 126) {
+    f += static_cast<char>(mask_bit | n);
+  } else if (n <= 0xffff) {
+    f += static_cast<char>(mask_bit | 126);
+    f += static_cast<char>(n >> 8);
+    f += static_cast<char>(n & 0xff);
+  } else {
+    f += static_cast<char>(mask_bit | 127);
+    for (int k = 7; k >= 0; --k) f += static_cast<char>((static_cast<uint64_t>(n) >> (8 * k)) & 0xff);
+  }
+  if (mask) {
+    f.append(reinterpret_cast<const char*>(mask), 4);
+    for (std::size_t i = 0; i < n; ++i) f += static_cast<char>(payload[i] ^ mask[i & 3]);
+  } else {
+    f.append(payload.data(), n);
+  }
+  return f;
+}
+
+}  // namespace ovms::sim

@@ -1,0 +1,21 @@
+// The WebSocket variant of the protocol (PROTOCOL.md §1.4): the RFC 6455 upgrade and text frames.
+// Client frames are masked, server frames are not.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ovms::sim {
+
+// "GET /apiv2 HTTP/1.1" with Upgrade: websocket and the client's Sec-WebSocket-Key (base64 of 16
+// random bytes).
+std::string ws_upgrade_request(const std::string& host, uint16_t port, const std::string& key_b64);
+// base64(SHA-1(key || 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)), RFC 6455 §4.2.2.
+std::string ws_accept_value(const std::string& key_b64);
+// "HTTP/1.1 101 Switching Protocols" with the matching Sec-WebSocket-Accept.
+std::string ws_upgrade_response(const std::string& key_b64);
+// One final text frame. `mask` is used when not null (client to server).
+std::string ws_text_frame(std::string_view payload, const uint8_t* mask);
+
+}  // namespace ovms::sim
