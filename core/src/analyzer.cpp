@@ -85,6 +85,8 @@ CaptureAnalyzer::Conn* CaptureAnalyzer::lookup(const TcpSegment& seg, uint64_t f
     info.id = c->index;
     info.client = c->client;
     info.server = c->server;
+    info.client_text = c->client.to_string();
+    info.server_text = c->server.to_string();
     info.first_frame = frame;
     info.first_ts = ts;
     if (options_.ports.count(c->server.port)) {
@@ -113,6 +115,7 @@ void CaptureAnalyzer::on_segment(const TcpSegment& seg, uint64_t frame, double t
         std::swap(c->client, c->server);
         infos_[c->index].client = c->client;
         infos_[c->index].server = c->server;
+        std::swap(infos_[c->index].client_text, infos_[c->index].server_text);
         std::swap(c->streams[0], c->streams[1]);
         from_client = true;
       }

@@ -1,5 +1,6 @@
 #include "ovms/json.h"
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -9,14 +10,32 @@ namespace {
 
 void append_int(std::string& out, int64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%" PRId64, v);
-  out.append(buf, static_cast<std::size_t>(n));
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(res.ptr - buf));
 }
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%" PRIu64, v);
-  out.append(buf, static_cast<std::size_t>(n));
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(res.ptr - buf));
+}
+
+// Epoch seconds with microseconds, without printf's floating-point machinery.
+void append_ts(std::string& out, double ts) {
+  int64_t micros = static_cast<int64_t>(ts * 1e6 + (ts >= 0 ? 0.5 : -0.5));
+  if (micros < 0) {
+    out += '-';
+    micros = -micros;
+  }
+  append_uint(out, static_cast<uint64_t>(micros / 1000000));
+  char frac[7];
+  int64_t f = micros % 1000000;
+  for (int k = 5; k >= 0; --k) {
+    frac[k] = static_cast<char>('0' + f % 10);
+    f /= 10;
+  }
+  out += '.';
+  out.append(frac, 6);
 }
 
 // Is `s` a number as JSON spells it? Then it can go out as the sender wrote it ("80.0" stays "80.0").
@@ -74,29 +93,46 @@ static std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Which bytes can be copied to a JSON string as they are: printable ASCII other than '"' and '\\'.
+// A table, because this test runs for almost every byte we write.
+struct PlainJsonBytes {
+  bool ok[256] = {};
+  constexpr PlainJsonBytes() {
+    for (int c = 0x20; c < 0x7f; ++c) ok[c] = c != '"' && c != '\\';
+  }
+};
+static constexpr PlainJsonBytes kPlainJson;
+static inline bool plain_json_byte(unsigned char c) { return kPlainJson.ok[c]; }
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Copy the longest run that needs no escaping in one go: almost every OVMS string is one run.
+    std::size_t run = i;
+    while (run < s.size() && plain_json_byte(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
       default: break;
     }
-    if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0) {
+    if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0) {
       out.append(s.data() + i, n);  // valid UTF-8 stays as it is
-      i += n - 1;
+      i += n;
     } else {
       // Control characters, and bytes that are not UTF-8 (decrypted garbage), as their Latin-1 code
       // point, so the output is always valid JSON.
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
+      static const char* hex = "0123456789abcdef";
+      char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      out.append(buf, 6);
+      ++i;
     }
   }
   out += '"';
@@ -113,8 +149,9 @@ void append_fields_json(std::string& out, const DecodedMessage& m) {
     if ((list || extra) && i > 0 && m.fields[i - 1].def == f.def) continue;
     if (!first) out += ',';
     first = false;
-    append_json_string(out, f.name());
-    out += ':';
+    out += '"';
+    out += f.name();  // catalog names are snake_case: nothing to escape
+    out += "\":";
     if (list || extra) {
       out += '[';
       for (std::size_t k = i; k < m.fields.size() && m.fields[k].def == f.def; ++k) {
@@ -161,17 +198,15 @@ static void append_code(std::string& out, const DecodedMessage& m) {
 void append_record_json(std::string& out, const LineRecord& r, const ConnectionInfo* conn) {
   out += "{\"frame\":";
   append_uint(out, r.frame);
-  char ts[32];
-  int n = std::snprintf(ts, sizeof ts, "%.6f", r.ts);
   out += ",\"ts\":";
-  out.append(ts, static_cast<std::size_t>(n));
+  append_ts(out, r.ts);
   out += ",\"conn\":";
   append_uint(out, r.conn);
   if (conn) {
     out += ",\"client\":";
-    append_json_string(out, conn->client.to_string());
+    append_json_string(out, conn->client_text);
     out += ",\"server\":";
-    append_json_string(out, conn->server.to_string());
+    append_json_string(out, conn->server_text);
   }
   out += ",\"dir\":\"";
   out += direction_name(r.dir);

@@ -1,5 +1,6 @@
 #include "ovms/message.h"
 
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,28 +27,21 @@ std::vector<std::string_view> split_commas(std::string_view data) {
 }
 
 bool parse_int(std::string_view s, int base, int64_t& out) {
-  if (s.empty() || s.size() > 40) return false;
-  char buf[48];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = 0;
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(buf, &end, base);
-  if (errno || end != buf + s.size()) return false;
-  out = v;
-  return true;
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') ++b;  // from_chars takes no '+', strtoll did
+  auto res = std::from_chars(b, e, out, base);
+  return res.ec == std::errc() && res.ptr == e;
 }
 
 bool parse_float(std::string_view s, double& out) {
-  if (s.empty() || s.size() > 60) return false;
-  char buf[64];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = 0;
-  char* end = nullptr;
-  double v = std::strtod(buf, &end);
-  if (end != buf + s.size()) return false;
-  out = v;
-  return true;
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') ++b;
+  auto res = std::from_chars(b, e, out, std::chars_format::general);
+  return res.ec == std::errc() && res.ptr == e;
 }
 
 class Decoder {
@@ -288,6 +282,7 @@ DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& di
   switch (m.def->layout) {
     case Layout::Csv: {
       auto items = split_commas(data);
+      m.fields.reserve(items.size());
       d.extras(items, d.lay_out(m.def->fields, m.def->n_fields, items, 0, data));
       break;
     }

@@ -25,6 +25,7 @@ struct AnalyzerOptions {
 struct ConnectionInfo {
   uint32_t id = 0;
   Endpoint client, server;
+  std::string client_text, server_text;  // "ip:port", formatted once
   uint64_t first_frame = 0;
   double first_ts = 0;
   bool is_ovms = false;
