@@ -1,0 +1,73 @@
+#include "writer_thread.h"
+
+using namespace ovms;
+
+WriterThread::WriterThread(RecordWriter& writer) : writer_(writer), thread_([this] { run(); }) {
+  current_.reserve(kBatch);
+}
+
+WriterThread::~WriterThread() { finish(); }
+
+const ConnectionInfo* WriterThread::snapshot(uint32_t conn) {
+  if (!conns_ || conn >= conns_->size()) return nullptr;
+  if (snapshots_.size() <= conn) snapshots_.resize(conn + 1);
+  // The analyzer settles a connection's endpoints before its first record, so a copy taken now stays
+  // right; the writer thread reads only the copy, never the analyzer's growing vector.
+  if (!snapshots_[conn]) snapshots_[conn] = std::make_unique<ConnectionInfo>((*conns_)[conn]);
+  return snapshots_[conn].get();
+}
+
+void WriterThread::on_record(LineRecord& r) {
+  Item item;
+  item.conn = snapshot(r.conn);
+  item.record = std::move(r);
+  current_.push_back(std::move(item));
+  if (current_.size() >= kBatch) push();
+}
+
+void WriterThread::on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) {
+  Item item;
+  item.orphan = true;
+  item.orphan_conn = conn;
+  item.diag = d;
+  current_.push_back(std::move(item));
+}
+
+void WriterThread::push() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.size() < kMaxQueued; });  // bounded: memory stays flat
+  queue_.push_back(std::move(current_));
+  current_ = Batch();
+  current_.reserve(kBatch);
+  changed_.notify_all();
+}
+
+void WriterThread::finish() {
+  if (!thread_.joinable()) return;
+  if (!current_.empty()) push();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    changed_.notify_all();
+  }
+  thread_.join();
+  writer_.flush();
+}
+
+void WriterThread::run() {
+  while (true) {
+    Batch batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [this] { return !queue_.empty() || done_; });
+      if (queue_.empty()) return;
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      changed_.notify_all();
+    }
+    for (const Item& item : batch) {
+      if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
+      else writer_.record(item.record, item.conn);
+    }
+  }
+}
