@@ -34,12 +34,19 @@ void WriterThread::on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) {
 }
 
 void WriterThread::push() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return queue_.size() < kMaxQueued; });  // bounded: memory stays flat
-  queue_.push_back(std::move(current_));
+  std::deque<Batch> to_free;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return queue_.size() < kMaxQueued; });  // bounded: memory stays flat
+    queue_.push_back(std::move(current_));
+    to_free.swap(written_);
+    changed_.notify_all();
+  }
+  // Records are freed on the thread that allocated them: glibc's malloc is much slower when one
+  // thread frees what another allocated.
+  to_free.clear();
   current_ = Batch();
   current_.reserve(kBatch);
-  changed_.notify_all();
 }
 
 void WriterThread::finish() {
@@ -69,5 +76,7 @@ void WriterThread::run() {
       if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
       else writer_.record(item.record, item.conn);
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    written_.push_back(std::move(batch));
   }
 }

@@ -36,8 +36,8 @@ class WriterThread : public ovms::RecordSink {
     ovms::Diagnostic diag{ovms::DiagId::TcpGap, 0, -1, {}};
   };
   using Batch = std::vector<Item>;
-  static constexpr std::size_t kBatch = 2048;
-  static constexpr std::size_t kMaxQueued = 8;
+  static constexpr std::size_t kBatch = 256;
+  static constexpr std::size_t kMaxQueued = 16;
 
   const ovms::ConnectionInfo* snapshot(uint32_t conn);
   void push();
@@ -50,6 +50,7 @@ class WriterThread : public ovms::RecordSink {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Batch> queue_;
+  std::deque<Batch> written_;  // batches to free on the decoding thread, where they were allocated
   bool done_ = false;
   std::thread thread_;
 };

@@ -30,27 +30,27 @@ struct CaptureAnalyzer::Conn {
 
 namespace {
 
-// A key for the unordered 4-tuple, so that both directions find the same connection.
-std::string tuple_key(const Endpoint& a, const Endpoint& b) {
-  const Endpoint* lo = &a;
-  const Endpoint* hi = &b;
-  if (std::memcmp(a.addr.data(), b.addr.data(), 16) > 0 || (a.addr == b.addr && a.port > b.port)) std::swap(lo, hi);
-  std::string k(38, '\0');
-  std::memcpy(&k[0], lo->addr.data(), 16);
-  std::memcpy(&k[16], &lo->port, 2);
-  std::memcpy(&k[18], hi->addr.data(), 16);
-  std::memcpy(&k[34], &hi->port, 2);
-  k[36] = lo->v6;
-  k[37] = hi->v6;
-  return k;
-}
-
 bool starts_with(const uint8_t* d, std::size_t n, const char* prefix) {
   std::size_t m = std::strlen(prefix);
   return n >= m && std::memcmp(d, prefix, m) == 0;
 }
 
 }  // namespace
+
+// A key for the unordered 4-tuple, so that both directions find the same connection.
+CaptureAnalyzer::TupleKey CaptureAnalyzer::tuple_key(const Endpoint& a, const Endpoint& b) {
+  const Endpoint* lo = &a;
+  const Endpoint* hi = &b;
+  if (std::memcmp(a.addr.data(), b.addr.data(), 16) > 0 || (a.addr == b.addr && a.port > b.port)) std::swap(lo, hi);
+  CaptureAnalyzer::TupleKey k;
+  std::memcpy(&k.bytes[0], lo->addr.data(), 16);
+  std::memcpy(&k.bytes[16], &lo->port, 2);
+  std::memcpy(&k.bytes[18], hi->addr.data(), 16);
+  std::memcpy(&k.bytes[34], &hi->port, 2);
+  k.bytes[36] = lo->v6;
+  k.bytes[37] = hi->v6;
+  return k;
+}
 
 CaptureAnalyzer::CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options)
     : keys_(keys), sink_(sink), options_(std::move(options)) {}
@@ -62,7 +62,7 @@ bool CaptureAnalyzer::looks_like_ovms_start(const uint8_t* d, std::size_t n) con
 }
 
 CaptureAnalyzer::Conn* CaptureAnalyzer::lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client) {
-  std::string key = tuple_key(seg.src, seg.dst);
+  TupleKey key = tuple_key(seg.src, seg.dst);
   auto it = conns_.find(key);
   bool syn_only = (seg.flags & kSyn) && !(seg.flags & kAck);
   if (it != conns_.end() && it->second->closed && syn_only) {

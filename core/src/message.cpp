@@ -10,20 +10,23 @@
 namespace ovms {
 namespace {
 
-// Splits on ',' into views over `data` (no copies; the caller copies what it keeps).
-std::vector<std::string_view> split_commas(std::string_view data) {
-  std::vector<std::string_view> out;
+// Splits on ',' into views over `data` (no copies; the caller copies what it keeps). The vector is
+// reused between messages of a thread: this runs for every line of a capture.
+const std::vector<std::string_view>& split_commas(std::string_view data) {
+  thread_local std::vector<std::string_view> out;
+  out.clear();
   if (data.empty()) return out;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t comma = data.find(',', start);
-    if (comma == std::string_view::npos) {
-      out.push_back(data.substr(start));
-      return out;
-    }
-    out.push_back(data.substr(start, comma - start));
-    start = comma + 1;
+  // A plain loop: fields are a few bytes long, too short for memchr's call to pay off.
+  const char* p = data.data();
+  const char* end = p + data.size();
+  const char* start = p;
+  for (; p != end; ++p) {
+    if (*p != ',') continue;
+    out.emplace_back(start, static_cast<std::size_t>(p - start));
+    start = p + 1;
   }
+  out.emplace_back(start, static_cast<std::size_t>(end - start));
+  return out;
 }
 
 bool parse_int(std::string_view s, int base, int64_t& out) {
@@ -37,6 +40,33 @@ bool parse_int(std::string_view s, int base, int64_t& out) {
 
 bool parse_float(std::string_view s, double& out) {
   if (s.empty()) return false;
+  // Fast path for what cars send ("-12.345"): up to 15 digits and a decimal point. The digits form an
+  // integer below 2^53 and 10^k (k <= 15) is exact, so one division gives the correctly rounded
+  // value, the same double as from_chars (Clinger's fast path).
+  {
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    uint64_t mantissa = 0;
+    int digits = 0, frac = -1;
+    for (; i < s.size(); ++i) {
+      char c = s[i];
+      if (c >= '0' && c <= '9') {
+        mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+        ++digits;
+        if (frac >= 0) ++frac;
+      } else if (c == '.' && frac < 0) {
+        frac = 0;
+      } else {
+        break;
+      }
+    }
+    if (i == s.size() && digits > 0 && digits <= 15 && frac != 0) {
+      static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                          1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+      double v = static_cast<double>(mantissa) / kPow10[frac < 0 ? 0 : frac];
+      out = s[0] == '-' ? -v : v;
+      return true;
+    }
+  }
   const char* b = s.data();
   const char* e = b + s.size();
   if (*b == '+') ++b;
@@ -158,7 +188,7 @@ class Decoder {
 };
 
 void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
-  auto items = split_commas(data);
+  const auto& items = split_commas(data);
   const MessageDef& def = *m.def;
   if (items.empty()) {
     d.note(DiagId::MissingField, "command number missing");
@@ -172,7 +202,7 @@ void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
 }
 
 void decode_command_response(Decoder& d, DecodedMessage& m, std::string_view data) {
-  auto items = split_commas(data);
+  const auto& items = split_commas(data);
   const MessageDef& def = *m.def;
   if (items.empty()) {
     d.note(DiagId::MissingField, "command number missing");
@@ -237,7 +267,7 @@ void decode_notification(Decoder& d, DecodedMessage& m, std::string_view data) {
 
 void decode_push_subscription(Decoder& d, DecodedMessage& m, std::string_view data) {
   const MessageDef& def = *m.def;
-  auto items = split_commas(data);
+  const auto& items = split_commas(data);
   static const char* const kLead[] = {"app_id", "push_type", "push_key_type", "vehicle_id"};
   if (items.size() == 4 && items[2] == "simple") {
     // p<appid>,<pushtype>,simple,<key> (Expo, 2025): no vehicle, no password.
@@ -281,7 +311,7 @@ DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& di
   }
   switch (m.def->layout) {
     case Layout::Csv: {
-      auto items = split_commas(data);
+      const auto& items = split_commas(data);
       m.fields.reserve(items.size());
       d.extras(items, d.lay_out(m.def->fields, m.def->n_fields, items, 0, data));
       break;

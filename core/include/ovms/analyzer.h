@@ -3,7 +3,9 @@
 // (by port, or by content on any port), and drives a ConnectionDecoder for each.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -48,9 +50,25 @@ class CaptureAnalyzer {
 
  private:
   struct Conn;
-  struct TupleHash {
-    std::size_t operator()(const std::string& k) const { return std::hash<std::string>()(k); }
+  // The unordered 4-tuple, so that both directions find the same connection; fixed size, no allocation.
+  struct TupleKey {
+    std::array<uint8_t, 40> bytes{};
+    bool operator==(const TupleKey& o) const { return bytes == o.bytes; }
   };
+  struct TupleHash {
+    std::size_t operator()(const TupleKey& k) const {
+      // Five 64-bit words mixed multiplicatively: cheap, and enough for a connection table.
+      uint64_t h = 0x9e3779b97f4a7c15ull;
+      for (std::size_t i = 0; i < k.bytes.size(); i += 8) {
+        uint64_t w;
+        std::memcpy(&w, &k.bytes[i], 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+      }
+      return static_cast<std::size_t>(h);
+    }
+  };
+  static TupleKey tuple_key(const Endpoint& a, const Endpoint& b);
   Conn* lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client);
   bool looks_like_ovms_start(const uint8_t* data, std::size_t len) const;
 
@@ -60,7 +78,8 @@ class CaptureAnalyzer {
   uint64_t next_id_ = 0;
   uint64_t last_frame_ = 0;
   double last_ts_ = 0;
-  std::unordered_map<std::string, std::unique_ptr<Conn>, TupleHash> conns_;
+  std::unordered_map<TupleKey, std::unique_ptr<Conn>, TupleHash> conns_;
+
   std::vector<Conn*> order_;
   std::vector<ConnectionInfo> infos_;
 };
