@@ -50,16 +50,18 @@ mkdir -p "$WIRESHARK_CONFIG_DIR"
 size=$(stat -c %s "$pcap")
 lines=$("$build/cli/ovmsdump" -r "$pcap" -k "$keys" --json | wc -l)
 decrypted=$("$build/cli/ovmsdump" -r "$pcap" -k "$keys" --json | grep -c '"plain":"' || true)
-frames=$(tcpdump -r "$pcap" -w /dev/null 2>&1 | grep -o '[0-9]* packets' | head -1 || true)
+frames=$(capinfos -c -M "$pcap" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2 " frames"}')
 
 t_tcpdump=$(best tcpdump -r "$pcap" -w /dev/null)
 t_ovmsdump=$(best "$build/cli/ovmsdump" -r "$pcap" -k "$keys" --json)
 t_ovmsdump_text=$(best "$build/cli/ovmsdump" -r "$pcap" -k "$keys")
-t_tshark=$(best tshark -r "$pcap" -p -n --disable-protocol ovms)
+# Exactly `tshark -r FILE`, as a user would run it; --disable-protocol keeps an installed copy of our
+# plugin out of the reference.
+t_tshark=$(best tshark -r "$pcap" --disable-protocol ovms)
 have_plugin=no
 if [ -f "$build/plugins/4.0/epan/ovms.so" ]; then
   have_plugin=yes
-  t_tshark_plugin=$(best bash -c "tshark_with_plugin -r '$pcap' -n -o 'ovms.keys_file:$keys'")
+  t_tshark_plugin=$(best bash -c "tshark_with_plugin -r '$pcap' -o 'ovms.keys_file:$keys'")
 fi
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
