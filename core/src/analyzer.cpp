@@ -30,11 +30,6 @@ struct CaptureAnalyzer::Conn {
 
 namespace {
 
-bool starts_with(const uint8_t* d, std::size_t n, const char* prefix) {
-  std::size_t m = std::strlen(prefix);
-  return n >= m && std::memcmp(d, prefix, m) == 0;
-}
-
 }  // namespace
 
 // A key for the unordered 4-tuple, so that both directions find the same connection.
@@ -56,10 +51,6 @@ CaptureAnalyzer::CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, Analyze
     : keys_(keys), sink_(sink), options_(std::move(options)) {}
 
 CaptureAnalyzer::~CaptureAnalyzer() = default;
-
-bool CaptureAnalyzer::looks_like_ovms_start(const uint8_t* d, std::size_t n) const {
-  return starts_with(d, n, "MP-") || starts_with(d, n, "AP-C ") || starts_with(d, n, "GET /apiv2");
-}
 
 CaptureAnalyzer::Conn* CaptureAnalyzer::lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client) {
   TupleKey key = tuple_key(seg.src, seg.dst);
@@ -109,7 +100,7 @@ void CaptureAnalyzer::on_segment(const TcpSegment& seg, uint64_t frame, double t
     // Content detection: the first payload of the connection decides. A server never speaks first,
     // so an OVMS start from the "server" side means we guessed the roles wrong: swap them.
     c->decided = true;
-    if (options_.detect_by_content && looks_like_ovms_start(seg.payload, seg.payload_len)) {
+    if (options_.detect_by_content && looks_like_ovms_opening(std::string_view(reinterpret_cast<const char*>(seg.payload), seg.payload_len))) {
       c->is_ovms = infos_[c->index].is_ovms = true;
       if (!from_client) {
         std::swap(c->client, c->server);

@@ -42,10 +42,6 @@ std::string printable(std::string_view s, std::size_t max = 40) {
   return out;
 }
 
-bool looks_like_welcome(std::string_view line) {
-  return starts_with(line, "MP-") || starts_with(line, "AP-C") || starts_with(line, "GET /apiv2");
-}
-
 Role role_from_type(char t) {
   switch (t) {
     case 'C': return Role::Car;
@@ -180,7 +176,7 @@ void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t 
     r.kind = LineKind::Message;
     st.gap_wire_bytes += line.end - line.begin;
     add(r, DiagId::NotDecrypted, "part of this line was lost in a capture gap");
-  } else if (first_line_of_client && st.mid_stream && !looks_like_welcome(r.wire)) {
+  } else if (first_line_of_client && st.mid_stream && !looks_like_ovms_opening(r.wire)) {
     // The capture began after the welcome: this is session traffic we have no tokens for.
     session_line(dir, r);
   } else if (first_line_of_client) {
@@ -575,6 +571,7 @@ bool ConnectionDecoder::resynchronise(DirState& st, const Bytes& cipher, LineRec
 
 void ConnectionDecoder::decode_plain(LineRecord& r, std::string_view body) {
   int64_t pos = static_cast<int64_t>(r.stream_pos);
+  r.body_offset = static_cast<int32_t>(r.plain->size() - body.size());
   r.msg = decode_message(body, r.diags, r.frame, pos);
   if (r.msg.code == 'E') paranoid(r);
 }

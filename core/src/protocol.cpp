@@ -2,6 +2,12 @@
 
 namespace ovms {
 
+bool looks_like_ovms_opening(std::string_view b) {
+  for (std::string_view start : {std::string_view("MP-"), std::string_view("AP-C"), std::string_view("GET /apiv2")})
+    if (b.substr(0, start.size()) == start) return true;
+  return false;
+}
+
 std::string welcome_digest(std::string_view secret, std::string_view token, bool pad) {
   return base64_encode(hmac_md5(secret, token), pad);
 }

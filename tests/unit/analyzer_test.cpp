@@ -28,7 +28,8 @@ struct Wire {
                              payload.size());
     TcpSegment seg;
     ASSERT_EQ(parse_frame(kDltEn10mb, f.data(), f.size(), seg), ParseStatus::Ok);
-    a.on_segment(seg, ++frame, static_cast<double>(frame));
+    ++frame;
+    a.on_segment(seg, frame, static_cast<double>(frame));
   }
 };
 

@@ -159,8 +159,11 @@ TEST(Connection, InvalidBase64NamesThePosition) {
   feed(d, C2S, line + "\r\n", sink);
   ASSERT_EQ(sink.records.size(), 3u);
   ASSERT_TRUE(has_diag(sink.records[2], DiagId::Base64Invalid));
-  for (const auto& diag : sink.records[2].diags)
-    if (diag.id == DiagId::Base64Invalid) EXPECT_NE(diag.message.find("at byte 8"), std::string::npos) << diag.message;
+  for (const auto& diag : sink.records[2].diags) {
+    if (diag.id == DiagId::Base64Invalid) {
+      EXPECT_NE(diag.message.find("at byte 8"), std::string::npos) << diag.message;
+    }
+  }
 }
 
 TEST(Connection, BinaryJunkNeverCrashes) {

@@ -70,7 +70,6 @@ class CaptureAnalyzer {
   };
   static TupleKey tuple_key(const Endpoint& a, const Endpoint& b);
   Conn* lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client);
-  bool looks_like_ovms_start(const uint8_t* data, std::size_t len) const;
 
   const KeyStore* keys_;
   RecordSink& sink_;

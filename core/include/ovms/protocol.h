@@ -11,6 +11,11 @@ namespace ovms {
 
 constexpr std::string_view kMsgPrefix = "MP-0 ";  // every scheme-0 plaintext line starts with this
 
+// Does a client's first bytes look like the start of an OVMS conversation: a welcome ("MP-"), an
+// auto-provisioning request ("AP-C") or the WebSocket upgrade ("GET /apiv2")? Used to recognise OVMS
+// on any port (ovmsdump, the Wireshark heuristic) and to tell a welcome from session traffic.
+bool looks_like_ovms_opening(std::string_view first_bytes);
+
 // base64(HMAC-MD5(secret, token)); welcome digests are padded (24 chars), AP digests are not (22).
 std::string welcome_digest(std::string_view secret, std::string_view token, bool pad = true);
 

@@ -62,6 +62,7 @@ struct LineRecord {
   std::string vehicle;
   std::string wire;         // the line as sent, without its line end (WebSocket: the frame payload)
   std::optional<std::string> plain;  // the message text as the sender built it; nullopt: not decrypted
+  int32_t body_offset = -1;  // where `<code><data>` starts in `plain` (5 after "MP-0 ", 0 in scheme 1); -1: no message
   LineKind kind = LineKind::Message;
   DecodedMessage msg;
   std::unique_ptr<InnerMessage> inner;

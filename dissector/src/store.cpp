@@ -1,0 +1,385 @@
+#include "store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "ovms/message.h"
+#include "ovms/packet.h"
+#include "ovms/protocol.h"
+
+namespace ovms_ws {
+
+Conv::Conv(uint32_t idx, const ovms::KeyStore* keys, uint64_t* next_id)
+    : index(idx), decoder(idx, keys, next_id) {}
+
+namespace {
+
+// Stream offset of `seq` in a direction whose offset 0 is `base_seq`: the value congruent to it
+// (mod 2^32) nearest to the last segment's offset, so wrap-around needs no special case.
+int64_t stream_offset(const Conv::Dir& d, uint32_t seq) {
+  uint32_t expected = d.base_seq + static_cast<uint32_t>(d.last_off);
+  auto diff = static_cast<int32_t>(seq - expected);
+  return static_cast<int64_t>(d.last_off) + diff;
+}
+
+uint64_t position(const ovms::TcpDirectionStream& s) { return s.delivered() + s.gap_bytes(); }
+
+}  // namespace
+
+// Receives the bytes the TcpDirectionStream releases and the records the decoder emits, and turns the
+// records into cached Lines of the current Segment.
+struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
+  Feeder(Capture& cap, Conv& conv, Segment& seg, ovms::Direction dir, double ts)
+      : cap(cap), conv(conv), seg(seg), dir(dir), ts(ts) {}
+
+  Capture& cap;
+  Conv& conv;
+  Segment& seg;
+  ovms::Direction dir;
+  double ts;
+
+  void on_bytes(const uint8_t* data, std::size_t len, uint64_t frame) override {
+    conv.decoder.feed(dir, data, len, frame, ts, *this);
+  }
+  void on_gap(uint64_t missing, uint64_t frame) override {
+    seg.gap_bytes += missing;
+    conv.decoder.gap(dir, missing, frame);
+  }
+
+  void on_record(ovms::LineRecord& r) override {
+    Line l;
+    l.id = r.id;
+    l.frame = static_cast<uint32_t>(r.frame);
+    l.dir = r.dir;
+    l.role = r.role;
+    l.kind = r.kind;
+    l.vehicle = cap.intern(r.vehicle);
+    l.code = r.msg.code;
+    l.command = r.msg.command;
+    l.stream_pos = r.stream_pos;
+    l.stream_end = r.stream_end;
+    l.response_to_frame = static_cast<uint32_t>(r.response_to_frame.value_or(0));
+    if (r.plain) {
+      l.has_plain = true;
+      l.body_off = static_cast<int16_t>(r.body_offset);
+      l.plain = std::move(*r.plain);
+    }
+    if (l.body_off < 0 && !r.msg.fields.empty()) {
+      l.stored.reserve(r.msg.fields.size());
+      for (ovms::FieldValue& f : r.msg.fields)
+        l.stored.push_back(StoredField{f.def, std::move(f.text), f.kind, f.i, f.f, f.index});
+    }
+    l.wire = std::move(r.wire);
+    l.wire_len = static_cast<uint32_t>(l.wire.size());
+    l.diags = std::move(r.diags);
+    if (r.inner) {
+      l.inner = std::make_unique<InnerCopy>();
+      l.inner->plain = std::move(r.inner->plain);
+      l.inner->diags = std::move(r.inner->diags);
+      l.inner->truncated = r.inner->truncated;
+      l.inner->code = r.inner->msg.code;
+    }
+    l.handshake = std::move(r.handshake);
+
+    // Command requests, so that later responses can be linked back (the core pairs on the effective
+    // message, the inner one for a paranoid line).
+    if (r.effective().code == 'C') conv.requests[r.id] = Conv::LineRef{&seg, seg.lines.size()};
+
+    // Earlier segments holding bytes of this line: they are reassembled here.
+    Conv::Dir& d = conv.dirs[static_cast<int>(r.dir)];
+    for (Segment* s : d.open) {
+      if (s == &seg || s->begin < 0) continue;
+      uint64_t b = static_cast<uint64_t>(s->begin), e = b + s->len;
+      if (b < r.stream_end && e > r.stream_pos) s->reassembled_in = l.frame;
+    }
+    while (!d.open.empty()) {
+      Segment* s = d.open.front();
+      if (s->begin >= 0 && static_cast<uint64_t>(s->begin) + s->len > r.stream_end) break;
+      d.open.pop_front();
+    }
+    d.lines_end = std::max<uint64_t>(d.lines_end, r.stream_end);
+    seg.lines.push_back(std::move(l));
+  }
+
+  void on_response_link(uint64_t request_id, uint64_t /*response_id*/, uint64_t response_frame) override {
+    auto it = conv.requests.find(request_id);
+    if (it == conv.requests.end()) return;
+    std::vector<uint32_t>& in = it->second.seg->lines[it->second.index].response_in;
+    auto f = static_cast<uint32_t>(response_frame);
+    if (std::find(in.begin(), in.end(), f) == in.end()) in.push_back(f);
+  }
+
+  void on_orphan_diagnostic(uint32_t /*conn*/, const ovms::Diagnostic& diag) override { seg.orphans.push_back(diag); }
+};
+
+const std::string* Capture::intern(const std::string& s) { return &*vehicles_.insert(s).first; }
+
+Conv* Capture::new_conv() noexcept {
+  try {
+    convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), keys_.get(), &next_id_));
+    return convs_.back().get();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+Segment* Capture::process(Conv& conv, const SegmentInput& in, std::string& error) noexcept {
+  try {
+    segments_.emplace_back();
+    Segment& seg = segments_.back();
+    seg.conv = conv.index;
+    seg.dir = in.dir;
+    seg.len = static_cast<uint32_t>(in.len);
+    seg.seq_known = in.have_seq;
+    const int di = static_cast<int>(in.dir);
+    Conv::Dir& d = conv.dirs[di];
+    Feeder feeder(*this, conv, seg, in.dir, in.ts);
+
+    if (!d.started) {
+      d.started = true;
+      if (in.mid_stream) conv.decoder.started_mid_stream(in.dir, in.frame);
+    }
+    if (!in.have_seq) {
+      // No TCP information (e.g. decrypted TLS data): the bytes come in order, exactly once.
+      seg.begin = static_cast<int64_t>(d.direct_pos);
+      d.direct_pos += in.len;
+      feeder.on_bytes(in.data, in.len, in.frame);
+    } else {
+      ovms::TcpDirectionStream& stream = conv.streams[di];
+      if (!stream.seen_any()) {
+        // Stream offset 0: with Wireshark's relative sequence numbers the first byte is always 1 (after
+        // the SYN, or after the base Wireshark chose mid-stream); with absolute ones, the first segment.
+        const bool syn = (in.tcp_flags & ovms::kSyn) != 0;
+        d.base_seq = syn ? in.seq + 1 : in.relative_seq ? 1u : in.seq;
+        // A SYN just before offset 0 fixes the start, so that a first segment captured out of order is
+        // held instead of becoming the start.
+        if (!syn) stream.on_segment(d.base_seq - 1, ovms::kSyn, nullptr, 0, in.frame, feeder);
+      }
+      int64_t off = stream_offset(d, in.seq) + ((in.tcp_flags & ovms::kSyn) ? 1 : 0);
+      seg.begin = off;
+      if (off > 0) d.last_off = static_cast<uint64_t>(off);
+      const uint64_t dup_before = stream.duplicate_bytes();
+      const uint8_t flags = in.tcp_flags & (ovms::kSyn | ovms::kFin | ovms::kRst);
+      stream.on_segment(in.seq, flags, in.data, in.len, in.frame, feeder);
+      seg.duplicate = static_cast<uint32_t>(stream.duplicate_bytes() - dup_before);
+      const int64_t end = off + static_cast<int64_t>(in.len);
+      if (end > 0) d.max_end = std::max<uint64_t>(d.max_end, static_cast<uint64_t>(end));
+      seg.held = in.len > seg.duplicate && end > 0 && position(stream) < static_cast<uint64_t>(end);
+
+      // Bytes missing before held ones: after a few more segments, or once the peer acknowledges bytes
+      // the capture never showed, they are lost for good (the capture missed them).
+      if (position(stream) < d.max_end) {
+        if (++d.hole_segments >= kHoleSegmentLimit) {
+          stream.flush(in.frame, feeder);
+          d.hole_segments = 0;
+        }
+      } else {
+        d.hole_segments = 0;
+      }
+      const int oi = 1 - di;
+      Conv::Dir& od = conv.dirs[oi];
+      ovms::TcpDirectionStream& other = conv.streams[oi];
+      if (in.ack_valid && (in.tcp_flags & ovms::kAck) && other.seen_any() && position(other) < od.max_end) {
+        int64_t acked = stream_offset(od, in.ack);
+        if (acked > 0 && static_cast<uint64_t>(acked) > position(other)) {
+          Feeder peer(*this, conv, seg, static_cast<ovms::Direction>(oi), in.ts);
+          other.flush(in.frame, peer);
+          od.hole_segments = 0;
+        }
+      }
+    }
+
+    // Message lines whose text is in this segment's own bytes need no copy: the tree reads them from the
+    // segment (this halves the cache).
+    for (Line& l : seg.lines) {
+      if (l.kind != ovms::LineKind::Message || l.dir != seg.dir || seg.begin < 0 || !in.data) continue;
+      const auto b = static_cast<uint64_t>(seg.begin);
+      if (l.stream_pos < b || l.stream_pos + l.wire.size() > b + in.len) continue;
+      if (std::memcmp(in.data + (l.stream_pos - b), l.wire.data(), l.wire.size()) != 0) continue;
+      l.wire_in_segment = true;
+      std::string().swap(l.wire);
+    }
+
+    // Bytes of a line that is not complete yet: remember the segment, to say where it is reassembled.
+    const int64_t end = seg.begin + static_cast<int64_t>(in.len);
+    if (in.len > seg.duplicate && end > 0 && static_cast<uint64_t>(end) > d.lines_end) {
+      d.open.push_back(&seg);
+      if (d.open.size() > 65536) d.open.pop_front();  // a "line" that never ends (not OVMS after all)
+    }
+    return &seg;
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown exception";
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Views
+
+namespace {
+
+struct Arena {
+  Allocator alloc;
+  void* ctx;
+
+  void* raw(std::size_t n) {
+    void* p = alloc(ctx, n ? n : 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  const char* str(std::string_view s) {
+    char* p = static_cast<char*>(raw(s.size() + 1));
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    return p;
+  }
+};
+
+template <typename Fields>
+void fill(MessageView& mv, char code, const ovms::MessageDef* def, const ovms::CommandDef* command,
+          const Fields& fields, std::string_view plain, int32_t body_off, Arena& arena) {
+  mv.code = code;
+  mv.def = def;
+  mv.command = command;
+  mv.code_offset = code && body_off >= 0 ? body_off : -1;
+  mv.n_fields = static_cast<uint32_t>(fields.size());
+  auto* out = static_cast<FieldView*>(arena.raw(sizeof(FieldView) * fields.size()));
+  // Fields come in wire order: find each text in the plaintext after the previous one.
+  std::size_t cursor = body_off >= 0 ? static_cast<std::size_t>(body_off) + (code ? 1 : 0) : 0;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& f = fields[i];
+    FieldView& v = out[i];
+    v.def = f.def;
+    v.text = arena.str(f.text);
+    v.text_len = static_cast<uint32_t>(f.text.size());
+    v.kind = f.kind;
+    v.index = f.index;
+    v.i = f.i;
+    v.f = f.f;
+    std::size_t at = plain.find(f.text, cursor);
+    if (at == std::string_view::npos || at > 0x7fffffff) {
+      v.offset = -1;
+    } else {
+      v.offset = static_cast<int32_t>(at);
+      cursor = at + f.text.size();
+    }
+  }
+  mv.fields = out;
+}
+
+void fill_decoded(MessageView& mv, const ovms::DecodedMessage& m, std::string_view plain, int32_t body_off,
+                  Arena& arena) {
+  fill(mv, m.code, m.def, m.command, m.fields, plain, body_off, arena);
+  mv.summary = arena.str(ovms::summarize(m));
+}
+
+std::string handshake_summary(const Line& l) {
+  std::string s;
+  if (!l.handshake) return s;
+  const ovms::HandshakeInfo& h = *l.handshake;
+  if (h.scheme >= 0) s += "scheme=" + std::to_string(h.scheme) + " ";
+  if (l.kind == ovms::LineKind::ApRequest) return s;
+  s += h.ok ? "ok" : "not verified";
+  if (h.key_source != ovms::KeySource::None) {
+    s += " key=";
+    s += ovms::key_source_name(h.key_source);
+  }
+  return s;
+}
+
+}  // namespace
+
+bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noexcept {
+  Arena arena{alloc, ctx};
+  try {
+    out = LineView{};
+    out.outer.code_offset = out.inner.code_offset = -1;
+    out.outer.summary = out.inner.summary = "";
+    out.outer.fields = out.inner.fields = nullptr;
+    std::string info = ovms::role_name(line.role);
+    if (line.vehicle && !line.vehicle->empty()) {
+      info += ' ';
+      info += *line.vehicle;
+    }
+    if (line.body_off >= 0) {
+      std::vector<ovms::Diagnostic> scratch;  // already in line.diags from the first pass
+      ovms::DecodedMessage m =
+          ovms::decode_message(std::string_view(line.plain).substr(static_cast<std::size_t>(line.body_off)), scratch);
+      fill_decoded(out.outer, m, line.plain, line.body_off, arena);
+    } else if (!line.stored.empty()) {
+      ovms::DecodedMessage m;
+      for (const StoredField& f : line.stored) {
+        ovms::FieldValue v;
+        v.def = f.def;
+        v.text = f.text;
+        v.kind = f.kind;
+        v.i = f.i;
+        v.f = f.f;
+        v.index = f.index;
+        m.fields.push_back(std::move(v));
+      }
+      fill(out.outer, line.code, nullptr, line.command, line.stored, line.plain, -1, arena);
+      out.outer.summary = arena.str(ovms::summarize(m));
+    }
+    const std::size_t n = ovms::kMsgPrefix.size();
+    if (line.inner && line.inner->code && line.inner->plain.size() > n) {
+      std::vector<ovms::Diagnostic> scratch;
+      ovms::DecodedMessage m = ovms::decode_message(std::string_view(line.inner->plain).substr(n), scratch);
+      fill_decoded(out.inner, m, line.inner->plain, static_cast<int32_t>(n), arena);
+    }
+
+    if (line.kind == ovms::LineKind::Message) {
+      const MessageView& eff = out.inner.code ? out.inner : out.outer;
+      if (!line.has_plain) {
+        info += line.wire_len == 0 ? " [empty line]" : " [not decrypted]";
+      } else if (eff.code) {
+        info += ' ';
+        if (out.inner.code) {
+          info += out.outer.code;
+          info += '/';
+        }
+        info += eff.code;
+        info += ' ';
+        info += eff.def ? eff.def->name : "unknown";
+        if (eff.command) {
+          info += '(';
+          info += eff.command->name;
+          info += ')';
+        }
+        if (eff.summary && *eff.summary) {
+          info += ' ';
+          info += eff.summary;
+        }
+      }
+    } else {
+      info += ' ';
+      info += ovms::line_kind_name(line.kind);
+      std::string hs = handshake_summary(line);
+      if (!hs.empty()) {
+        info += ' ';
+        info += hs;
+      }
+      if (line.kind == ovms::LineKind::WebSocketUpgrade || line.kind == ovms::LineKind::Unrecognised) {
+        info += ' ';
+        info += line.wire.substr(0, 60);
+      } else if (out.outer.summary && *out.outer.summary) {
+        info += ' ';
+        info += out.outer.summary;
+      }
+    }
+    out.info = arena.str(info);
+    return true;
+  } catch (...) {
+  }
+  out = LineView{};
+  out.outer.code_offset = out.inner.code_offset = -1;
+  out.outer.summary = out.inner.summary = "";
+  out.info = "[OVMS: this line could not be decoded again]";
+  return false;
+}
+
+}  // namespace ovms_ws
