@@ -187,15 +187,21 @@ class Decoder {
   int64_t pos_;
 };
 
-void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
-  const auto& items = split_commas(data);
-  const MessageDef& def = *m.def;
+// C and c both start with the command number, which selects the command's catalog entry.
+// Returns false when there is no number at all.
+bool leading_command(Decoder& d, DecodedMessage& m, const std::vector<std::string_view>& items) {
   if (items.empty()) {
     d.note(DiagId::MissingField, "command number missing");
-    return;
+    return false;
   }
-  FieldValue& num = d.add(&def.fields[0], items[0], 0);
+  FieldValue& num = d.add(&m.def->fields[0], items[0], 0);
   if (num.kind == FieldValue::Kind::Int) m.command = find_command(static_cast<int>(num.i));
+  return true;
+}
+
+void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
+  const auto& items = split_commas(data);
+  if (!leading_command(d, m, items)) return;
   std::size_t next = 1;
   if (m.command) next = d.lay_out(m.command->params, m.command->n_params, items, 1, data);
   d.extras(items, next);
@@ -204,12 +210,7 @@ void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
 void decode_command_response(Decoder& d, DecodedMessage& m, std::string_view data) {
   const auto& items = split_commas(data);
   const MessageDef& def = *m.def;
-  if (items.empty()) {
-    d.note(DiagId::MissingField, "command number missing");
-    return;
-  }
-  FieldValue& num = d.add(&def.fields[0], items[0], 0);
-  if (num.kind == FieldValue::Kind::Int) m.command = find_command(static_cast<int>(num.i));
+  if (!leading_command(d, m, items)) return;
   if (items.size() < 2) return;  // c5's "no reply" and older firmware: a bare command number
   FieldValue& result = d.add(&def.fields[1], items[1], 1);
   std::size_t next = 2;
