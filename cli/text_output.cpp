@@ -54,18 +54,23 @@ void append_record_text(std::string& out, const LineRecord& r, bool show_secrets
   if (r.kind != LineKind::Message) {
     out += line_kind_name(r.kind);
     out += ' ';
-    if (r.handshake) {
-      out += "scheme=" + std::to_string(r.handshake->scheme);
-      out += r.handshake->ok ? " ok" : " unverified";
+    const HandshakeInfo* h = r.handshake.get();
+    if (r.kind == LineKind::ApRequest) {
+      // AP-C 0 <apkey>: nothing to verify yet; say which key the car sent and whom it names.
+      out += printable_text(r.wire.substr(0, 60));
+      if (h && !h->key_id.empty()) out += " (keys file: " + h->key_id + ")";
+    } else if (h) {
+      out += "scheme=" + std::to_string(h->scheme);
+      out += h->ok ? " verified" : " unverified";
       out += " key=";
-      out += key_source_name(r.handshake->key_source);
+      out += key_source_name(h->key_source);
+      if (!h->key_id.empty()) out += " (" + h->key_id + ")";
       if (r.kind == LineKind::ApReply && r.plain) {
         out += ' ';
         out += summarize(r.msg, show_secrets);
       }
     } else {
-      std::string w = r.wire.substr(0, 60);
-      out += w;
+      out += printable_text(r.wire.substr(0, 60));
     }
   } else if (m.code) {
     if (r.inner) out += "E/";
@@ -82,7 +87,7 @@ void append_record_text(std::string& out, const LineRecord& r, bool show_secrets
     if (r.response_to_frame) out += " [reply to frame " + std::to_string(*r.response_to_frame) + "]";
   } else {
     out += "(not decrypted) ";
-    out += r.wire.substr(0, 48);
+    out += printable_text(r.wire.substr(0, 48));
     if (r.wire.size() > 48) out += "...";
   }
   out += '\n';

@@ -337,6 +337,22 @@ const EnumValue* enum_value(const FieldDef& def, const FieldValue& v) {
   return nullptr;
 }
 
+// Text for a terminal or an Info column: the car's mp_encoded newlines (CR) and other control
+// characters are shown as escapes, never sent raw (a raw CR would overwrite the line on a terminal).
+std::string printable_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) out += c;
+    else if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += "\\x" + to_hex(&u, 1);
+  }
+  return out;
+}
+
 std::string summarize(const DecodedMessage& m, bool show_secrets) {
   std::string out;
   int shown = 0;
@@ -345,7 +361,7 @@ std::string summarize(const DecodedMessage& m, bool show_secrets) {
     if (shown == 6) { out += " …"; break; }
     if (!out.empty()) out += ' ';
     bool secret = f.def && f.def->secret;
-    std::string value = secret && !show_secrets ? "***" : f.text;
+    std::string value = secret && !show_secrets ? "***" : printable_text(f.text);
     if (value.size() > 48) value = value.substr(0, 45) + "...";
     const EnumValue* e = f.def ? enum_value(*f.def, f) : nullptr;
     if (e && e->keyword) {

@@ -44,4 +44,7 @@ const EnumValue* enum_value(const FieldDef& def, const FieldValue& v);
 // Secret fields are shown as "***" unless `show_secrets`.
 std::string summarize(const DecodedMessage& m, bool show_secrets = false);
 
+// `s` with control characters as escapes ("\r"), for terminals and one-line displays.
+std::string printable_text(std::string_view s);
+
 }  // namespace ovms
