@@ -92,12 +92,10 @@ TEST(Connection, UnpaddedDigestsAreAccepted) {
 }
 
 TEST(Connection, BadPrefixAfterWrongLine) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   feed(d, C2S, c.up.encrypt("XX-0 hello") + "\r\n", sink);
   EXPECT_TRUE(has_diag(sink.records[2], DiagId::BadPrefix));
   EXPECT_FALSE(sink.records[2].plain);
@@ -136,24 +134,20 @@ TEST(Connection, LinesSplitAcrossFeedsAndSeveralPerFeed) {
 }
 
 TEST(Connection, EmptyLineAfterLoginIsFlaggedAndKeystreamUnaffected) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   feed(d, C2S, "\r\n" + c.up.encrypt("MP-0 A") + "\r\n", sink);
   EXPECT_TRUE(has_diag(sink.records[2], DiagId::LineEmpty));
   EXPECT_EQ(*sink.records[3].plain, "MP-0 A");
 }
 
 TEST(Connection, InvalidBase64NamesThePosition) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   std::string line = c.up.encrypt("MP-0 S80.0,K");
   line.insert(8, "!");
   feed(d, C2S, line + "\r\n", sink);
@@ -167,12 +161,9 @@ TEST(Connection, InvalidBase64NamesThePosition) {
 }
 
 TEST(Connection, BinaryJunkNeverCrashes) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   std::string junk;
   uint32_t x = 12345;
   for (int i = 0; i < 100000; ++i) {
@@ -186,12 +177,10 @@ TEST(Connection, BinaryJunkNeverCrashes) {
 }
 
 TEST(Connection, TenMegabyteLineDecodes) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   std::string big = "MP-0 c7,0," + std::string(10 * 1024 * 1024, 'x');
   std::string wire = c.down.encrypt(big) + "\r\n";
   for (std::size_t i = 0; i < wire.size(); i += 1460) feed(d, S2C, wire.substr(i, 1460), sink);
@@ -202,12 +191,10 @@ TEST(Connection, TenMegabyteLineDecodes) {
 }
 
 TEST(Connection, ResynchronisesAfterAGap) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   feed(d, C2S, c.up.encrypt("MP-0 S1") + "\r\n", sink);
   std::string lost = c.up.encrypt("MP-0 S2,lost,line") + "\r\n";
   lost += c.up.encrypt("MP-0 D3,also,lost") + "\r\n";
@@ -271,12 +258,10 @@ TEST(Connection, WebSocketVariant) {
 }
 
 TEST(Connection, UnknownCodeKeptRaw) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Collect sink;
-  ConnectionDecoder d(0, &keys, nullptr);
-  feed(d, C2S, c.welcome() + "\r\n", sink);
-  feed(d, S2C, c.server_welcome() + "\r\n", sink);
+  LoggedIn s;
+  Conversation& c = s.c;
+  ConnectionDecoder& d = s.d;
+  Collect& sink = s.sink;
   feed(d, C2S, c.up.encrypt("MP-0 Qsomething,new") + "\r\n", sink);
   EXPECT_TRUE(has_diag(sink.records[2], DiagId::UnknownCode));
   EXPECT_EQ(sink.records[2].msg.code, 'Q');

@@ -51,4 +51,22 @@ inline KeyStore keys_for(const std::string& id, const std::string& secret) {
   return k;
 }
 
+// A decoder that has seen both welcomes of `c`, with the right secret in its keys: the starting point
+// of every test about what happens after login.
+struct LoggedIn {
+  explicit LoggedIn(char type = 'C') : keys(keys_for("DEMO", c.secret)) {
+    c.type = type;
+    feed(d, Direction::ClientToServer, c.welcome() + "\r\n", sink);
+    feed(d, Direction::ServerToClient, c.server_welcome() + "\r\n", sink);
+  }
+  void up(const std::string& bytes, uint64_t frame = 1) { feed(d, Direction::ClientToServer, bytes, sink, frame); }
+  void down(const std::string& bytes, uint64_t frame = 1) { feed(d, Direction::ServerToClient, bytes, sink, frame); }
+  const LineRecord& last() const { return sink.records.back(); }
+
+  Conversation c;
+  KeyStore keys;
+  Collect sink;
+  ConnectionDecoder d{0, &keys, nullptr};
+};
+
 }  // namespace ovms::test
