@@ -499,37 +499,31 @@ void ConnectionDecoder::session_line(Direction dir, LineRecord& r) {
                       : !key_verified_ ? "the secret for vehicle " + vehicle_ + " is wrong"
                       : phase_ != Phase::Session ? "server welcome not seen"
                       : "no session key";
-    if (!st.told_no_key) {
-      st.told_no_key = true;
-      add(r, DiagId::NotDecrypted, why);
-    } else {
-      add(r, DiagId::NotDecrypted, why);
-    }
+    add(r, DiagId::NotDecrypted, why);
     return;
   }
   decrypt_line(st, r);
 }
 
 bool ConnectionDecoder::decrypt_line(DirState& st, LineRecord& r) {
-  Base64Result b = base64_decode(r.wire);
+  std::string plain;  // decoded, then decrypted in place: the string the record keeps
+  Base64Result b = base64_decode(r.wire, plain);
   if (b.bad_at != std::string_view::npos) {
     unsigned char c = static_cast<unsigned char>(r.wire[b.bad_at]);
     add(r, DiagId::Base64Invalid, "invalid base64 character '" + printable(std::string_view(r.wire).substr(b.bad_at, 1)) +
                                       "' (0x" + to_hex(&c, 1) + ") at byte " + std::to_string(b.bad_at) +
-                                      " of the line; decrypted the " + std::to_string(b.data.size()) + " bytes before it",
+                                      " of the line; decrypted the " + std::to_string(plain.size()) + " bytes before it",
         static_cast<int64_t>(r.stream_pos + b.bad_at));
   }
-  if (st.lost_sync) return resynchronise(st, b.data, r);
-  Bytes& plain = b.data;  // decrypted in place
-  st.cipher->rc4().apply(plain.data(), plain.size());
-  std::string_view text(reinterpret_cast<const char*>(plain.data()), plain.size());
-  if (!starts_with(text, kMsgPrefix)) {
-    add(r, DiagId::BadPrefix, "decrypted text starts with \"" + printable(text, 12) + "\", not \"MP-0 \": wrong key, "
+  if (st.lost_sync) return resynchronise(st, Bytes(plain.begin(), plain.end()), r);
+  st.cipher->rc4().apply(reinterpret_cast<uint8_t*>(plain.data()), plain.size());
+  if (!starts_with(plain, kMsgPrefix)) {
+    add(r, DiagId::BadPrefix, "decrypted text starts with \"" + printable(plain, 12) + "\", not \"MP-0 \": wrong key, "
                               "or the keystream is out of step (a lost or injected line)");
     return false;
   }
-  r.plain = std::string(text);
-  decode_plain(r, text.substr(kMsgPrefix.size()));
+  r.plain = std::move(plain);
+  decode_plain(r, std::string_view(*r.plain).substr(kMsgPrefix.size()));
   return true;
 }
 

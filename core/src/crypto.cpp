@@ -161,10 +161,14 @@ std::string base64_encode(const uint8_t* data, std::size_t len, bool pad) {
   return out;
 }
 
-Base64Result base64_decode(std::string_view text) {
-  Base64Result r;
-  r.data.resize(text.size() / 4 * 3 + 3);
-  uint8_t* out = r.data.data();
+namespace {
+
+// Decodes into any byte buffer (Bytes, or the std::string a decrypted line will live in).
+template <class Buffer>
+void decode_base64(std::string_view text, Buffer& data, Base64Result& r) {
+  data.resize(text.size() / 4 * 3 + 3);
+  auto* out = reinterpret_cast<uint8_t*>(&data[0]);
+  auto* const begin = out;
   const auto* in = reinterpret_cast<const uint8_t*>(text.data());
   std::size_t i = 0;
   // Whole quads first (every line of a capture goes through here), then the careful loop for the tail,
@@ -177,7 +181,6 @@ Base64Result base64_decode(std::string_view text) {
     *out++ = static_cast<uint8_t>(v >> 8);
     *out++ = static_cast<uint8_t>(v);
   }
-  r.data.resize(static_cast<std::size_t>(out - r.data.data()));
   uint32_t acc = 0;
   int bits = 0;
   std::size_t symbols = i;
@@ -189,9 +192,10 @@ Base64Result base64_decode(std::string_view text) {
     ++symbols;
     if (bits >= 8) {
       bits -= 8;
-      r.data.push_back(static_cast<uint8_t>(acc >> bits));
+      *out++ = static_cast<uint8_t>(acc >> bits);
     }
   }
+  data.resize(static_cast<std::size_t>(out - begin));
   std::size_t pads = 0;
   std::size_t j = i;
   while (j < text.size() && text[j] == '=' && pads < 2) { ++j; ++pads; }
@@ -199,6 +203,19 @@ Base64Result base64_decode(std::string_view text) {
   else if (pads && (symbols + pads) % 4 != 0) r.bad_at = i;       // padding that does not complete a quad
   if (!pads && symbols % 4 != 0) r.unpadded = true;
   if (symbols % 4 == 1) r.dangling = true;
+}
+
+}  // namespace
+
+Base64Result base64_decode(std::string_view text) {
+  Base64Result r;
+  decode_base64(text, r.data, r);
+  return r;
+}
+
+Base64Result base64_decode(std::string_view text, std::string& out) {
+  Base64Result r;
+  decode_base64(text, out, r);
   return r;
 }
 

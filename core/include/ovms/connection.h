@@ -64,7 +64,6 @@ class ConnectionDecoder {
     bool mid_stream = false;
     bool told_mid_stream = false;
     bool told_bare_lf = false;
-    bool told_no_key = false;
     std::vector<Diagnostic> pending;  // connection-level diagnostics waiting for the next line
     std::string http_head;           // WebSocket upgrade: header block being collected
     uint64_t http_begin = 0;

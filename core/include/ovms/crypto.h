@@ -83,6 +83,9 @@ struct Base64Result {
 // Accepts padded and unpadded input. Stops at the first invalid character (bad_at), keeping what was
 // decoded before it, so a caller can decode "everything that can still be decoded".
 Base64Result base64_decode(std::string_view text);
+// The same, decoding into `out` (its content replaced) instead of the result's `data`: a decrypted line
+// is decoded straight into the string it will be kept in.
+Base64Result base64_decode(std::string_view text, std::string& out);
 // Convenience: the decoded bytes, or nullopt if any character is invalid.
 std::optional<Bytes> base64_decode_strict(std::string_view text);
 
