@@ -18,7 +18,7 @@ const char kUsage[] =
     "  --json             JSON Lines: one object per line seen on the wire\n"
     "  --stats            counts per message code, vehicle, direction and diagnostic at the end\n"
     "  --show-secrets     show passwords in text summaries (redacted by default)\n"
-    "  -v, --verbose      repeat each 2013-guide difference note on every connection (text output)\n"
+    "  -v, --verbose      repeat notes (2013-guide differences, why a line is not decrypted) each time\n"
     "  --no-content-detection  only decode the OVMS ports\n"
     "  --no-progress      never show progress on stderr\n"
     "  -h, --help         this help\n";

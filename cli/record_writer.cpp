@@ -26,6 +26,7 @@ void RecordWriter::orphan(uint32_t conn, const Diagnostic& d) {
 }
 
 bool RecordWriter::first_time(const Diagnostic& d) {
-  if (o_.verbose || d.id != DiagId::DiffersFromGuide) return true;
+  // Both repeat on every connection or every line with the same text; once is enough to read.
+  if (o_.verbose || (d.id != DiagId::DiffersFromGuide && d.id != DiagId::NotDecrypted)) return true;
   return guide_notes_seen_.insert(d.message).second;
 }

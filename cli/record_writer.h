@@ -24,8 +24,9 @@ class RecordWriter {
   const Stats& stats() const { return stats_; }
 
  private:
-  // Notes on where real code differs from the 2013 guides repeat on every connection: in text output
-  // each distinct one is printed once (--verbose prints them all; JSON and --stats always count all).
+  // Notes on where real code differs from the 2013 guides, and on why lines are not decrypted, repeat
+  // on every connection or line: in text output each distinct one is printed once (--verbose prints
+  // them all; JSON and --stats always count all).
   bool first_time(const ovms::Diagnostic& d);
 
   const DumpOptions& o_;
