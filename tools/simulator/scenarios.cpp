@@ -71,6 +71,13 @@ App& add_app(Sim& sim, const AppProfile& profile) {
   return sim.make<App>(sim, profile, sim.rng().fork("app:" + profile.vehicle_id, sim.rng().next()));
 }
 
+void app_script(Sim& sim, App& app, std::initializer_list<std::pair<double, const char*>> lines) {
+  for (const auto& [when, line] : lines) {
+    std::string text = line;
+    sim.at(when, [&app, &sim, text] { app.send(sim.now(), text); });
+  }
+}
+
 double duration(Sim& sim, double default_seconds) {
   return sim.options().duration > 0 ? sim.options().duration : default_seconds;
 }

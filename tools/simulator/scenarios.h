@@ -4,7 +4,9 @@
 #pragma once
 
 #include <optional>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app.h"
@@ -60,6 +62,9 @@ inline KeyPolicy key_note(std::string comment) {
 // A car registered with the server (owner `owner`) and, per `keys`, in the keys file.
 Car& add_car(Sim& sim, const CarProfile& profile, const std::string& owner, const KeyPolicy& keys = {});
 App& add_app(Sim& sim, const AppProfile& profile);
+
+// What an app types, and when: each (time, line) becomes one scheduled send.
+void app_script(Sim& sim, App& app, std::initializer_list<std::pair<double, const char*>> lines);
 // The scenario's duration: --duration, or its default.
 double duration(Sim& sim, double default_seconds);
 

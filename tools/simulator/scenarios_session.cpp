@@ -26,9 +26,7 @@ void scenario_basic(Sim& sim, double t0) {
   a.secret = p.server_password;
   App& app = add_app(sim, a);
   app.connect(t0 + 20);
-  sim.at(t0 + 35, [&app, &sim] { app.send(sim.now(), "C1"); });
-  sim.at(t0 + 50, [&app, &sim] { app.send(sim.now(), "C6"); });
-  sim.at(t0 + 65, [&app, &sim] { app.send(sim.now(), "C10,0"); });
+  app_script(sim, app, {{t0 + 35, "C1"}, {t0 + 50, "C6"}, {t0 + 65, "C10,0"}});
   app.ping_every(60, t0 + 100, t0 + 160);
   sim.at(t0 + 165, [&app, &sim] { app.disconnect(sim.now()); });
 }
@@ -70,9 +68,7 @@ void scenario_paranoid(Sim& sim, double t0) {
   a2.secret = p2.server_password;
   App& app2 = add_app(sim, a2);
   app2.connect(t0 + 15);
-  sim.at(t0 + 30, [&app2, &sim] { app2.send(sim.now(), "C7,stat"); });
-  sim.at(t0 + 45, [&app2, &sim] { app2.send(sim.now(), "C6"); });
-  sim.at(t0 + 60, [&app2, &sim] { app2.send(sim.now(), "A"); });
+  app_script(sim, app2, {{t0 + 30, "C7,stat"}, {t0 + 45, "C6"}, {t0 + 60, "A"}});
   sim.at(t0 + 70, [&app2, &sim] { app2.disconnect(sim.now()); });
 
   AppProfile a3;
@@ -80,8 +76,7 @@ void scenario_paranoid(Sim& sim, double t0) {
   a3.secret = p3.server_password;
   App& app3 = add_app(sim, a3);
   app3.connect(t0 + 20);
-  sim.at(t0 + 40, [&app3, &sim] { app3.send(sim.now(), "C7,stat"); });
-  sim.at(t0 + 55, [&app3, &sim] { app3.send(sim.now(), "C6"); });
+  app_script(sim, app3, {{t0 + 40, "C7,stat"}, {t0 + 55, "C6"}});
   sim.at(t0 + 65, [&app3, &sim] { app3.disconnect(sim.now()); });
   // The car reconnects (new ptoken: the server wipes the stored paranoid rows), a second app sees
   // the new token in its replay.
@@ -116,9 +111,7 @@ void scenario_scheme1(Sim& sim, double t0) {
   a.password = "s3cret";
   App& app = add_app(sim, a);
   app.connect(t0 + 10);
-  sim.at(t0 + 25, [&app, &sim] { app.send(sim.now(), "C1"); });
-  sim.at(t0 + 40, [&app, &sim] { app.send(sim.now(), "A"); });
-  sim.at(t0 + 55, [&app, &sim] { app.send(sim.now(), "C7,metrics list v.b.soc"); });
+  app_script(sim, app, {{t0 + 25, "C1"}, {t0 + 40, "A"}, {t0 + 55, "C7,metrics list v.b.soc"}});
   sim.at(t0 + 80, [&app, &sim] { app.disconnect(sim.now()); });
 
   // A batch client that lets the server pick the first car ("*"), and reads the GPRS counters.
@@ -127,7 +120,7 @@ void scenario_scheme1(Sim& sim, double t0) {
   b.type = 'B';
   App& batch = add_app(sim, b);
   batch.connect(t0 + 60);
-  sim.at(t0 + 70, [&batch, &sim] { batch.send(sim.now(), "C30"); });
+  app_script(sim, batch, {{t0 + 70, "C30"}});
   sim.at(t0 + 80, [&batch, &sim] { batch.disconnect(sim.now()); });
 }
 
@@ -187,7 +180,7 @@ void scenario_wrong_secret(Sim& sim, double t0) {
   s.secret = "stranger-secret";
   App& other = add_app(sim, s);
   other.connect(t0 + 40);
-  sim.at(t0 + 60, [&other, &sim] { other.send(sim.now(), "A"); });
+  app_script(sim, other, {{t0 + 60, "A"}});
   sim.at(t0 + 90, [&other, &sim] { other.disconnect(sim.now()); });
 }
 
@@ -211,10 +204,7 @@ void scenario_android(Sim& sim, double t0) {
   a.rtt = 0.09;
   App& app = add_app(sim, a);
   app.connect(t0 + 10);
-  sim.at(t0 + 25, [&app, &sim] { app.send(sim.now(), "C10,0"); });
-  sim.at(t0 + 40, [&app, &sim] { app.send(sim.now(), "C11"); });
-  sim.at(t0 + 70, [&app, &sim] { app.send(sim.now(), "A"); });
-  sim.at(t0 + 100, [&app, &sim] { app.send(sim.now(), "C12"); });
+  app_script(sim, app, {{t0 + 25, "C10,0"}, {t0 + 40, "C11"}, {t0 + 70, "A"}, {t0 + 100, "C12"}});
   sim.at(t0 + 130, [&app, &sim] { app.disconnect(sim.now()); });  // the app goes to the background
 }
 

@@ -41,7 +41,7 @@ void scenario_commands(Sim& sim, double t0) {
     sim.at(t, [&app, &sim, cmd] { app.send(sim.now(), cmd); });
     t += cmd == "C41,*100#" ? 2.5 : 4.5;  // the USSD reply arrives while the next command waits
   }
-  sim.at(t0 + 112, [&app, &sim] { app.send(sim.now(), "A"); });
+  app_script(sim, app, {{t0 + 112, "A"}});
   sim.at(t0 + 118, [&app, &sim] { app.disconnect(sim.now()); });
 }
 
@@ -81,9 +81,11 @@ void scenario_history(Sim& sim, double t0) {
   a.secret = p.server_password;
   App& app = add_app(sim, a);
   app.connect(t0 + 30);
-  sim.at(t0 + 45, [&app, &sim] { app.send(sim.now(), "C31"); });
-  sim.at(t0 + 55, [&app, &sim] { app.send(sim.now(), "C32,*-LOG-Grid"); });
-  sim.at(t0 + 65, [&app, &sim] { app.send(sim.now(), "C32,*-LOG-Trip,2025-12-31"); });
+  app_script(sim, app, {
+                           {t0 + 45, "C31"},
+                           {t0 + 55, "C32,*-LOG-Grid"},
+                           {t0 + 65, "C32,*-LOG-Trip,2025-12-31"},
+                       });
   sim.at(t0 + 80, [&app, &sim] { app.disconnect(sim.now()); });
 }
 
@@ -130,7 +132,7 @@ void scenario_notifications(Sim& sim, double t0) {
   });
   sim.at(t0 + 70, [&car, &sim] { car.notify(sim.now(), "PA" + mp_encode("Vehicle is not locked")); });
   sim.at(t0 + 95, [&car, &sim] { car.notify(sim.now(), "PENL,21,0x01a4"); });
-  sim.at(t0 + 110, [&iphone, &sim] { iphone.send(sim.now(), "C6"); });
+  app_script(sim, iphone, {{t0 + 110, "C6"}});
   sim.at(t0 + 118, [&iphone, &sim] { iphone.disconnect(sim.now()); });
   sim.at(t0 + 60, [&droid, &sim] { droid.disconnect(sim.now()); });
 }

@@ -89,7 +89,7 @@ void scenario_segmentation(Sim& sim, double t0) {
     twice.insert(twice.end(), set.begin(), set.end());
     car.send(sim.now(), twice);
   });
-  sim.at(t0 + 60, [&app, &sim] { app.send(sim.now(), "C6"); });
+  app_script(sim, app, {{t0 + 60, "C6"}});
   sim.at(t0 + 66, [&app, &sim] { app.disconnect(sim.now()); });
   // The car's network restarts at the end: its FIN closes the capture.
   sim.at(t0 + std::max(d, 75.0), [&car, &sim] { car.disconnect(sim.now()); });
@@ -113,7 +113,7 @@ void scenario_midstream(Sim& sim, double t0) {
   a.secret = p.server_password;
   App& app = add_app(sim, a);
   app.connect(t0 + 20).hide_until(capture_start);
-  sim.at(t0 + 170, [&app, &sim] { app.send(sim.now(), "C10,1"); });
+  app_script(sim, app, {{t0 + 170, "C10,1"}});
   app.ping_every(60, t0 + 185, t0 + 280);
   // The car's connection drops; it reconnects at once: this connection decodes.
   sim.at(t0 + 230, [&car, &sim] { car.disconnect(sim.now()); });
@@ -121,7 +121,7 @@ void scenario_midstream(Sim& sim, double t0) {
   // The app restarts too: a fresh login that decodes.
   sim.at(t0 + 300, [&app, &sim] { app.disconnect(sim.now()); });
   sim.at(t0 + 305, [&app, &sim] { app.connect(sim.now()); });
-  sim.at(t0 + 320, [&app, &sim] { app.send(sim.now(), "C6"); });
+  app_script(sim, app, {{t0 + 320, "C6"}});
 }
 
 void scenario_websocket(Sim& sim, double t0) {
@@ -142,9 +142,7 @@ void scenario_websocket(Sim& sim, double t0) {
   a.rtt = 0.035;
   App& app = add_app(sim, a);
   app.connect(t0 + 10);
-  sim.at(t0 + 25, [&app, &sim] { app.send(sim.now(), "C10,0"); });
-  sim.at(t0 + 40, [&app, &sim] { app.send(sim.now(), "A"); });
-  sim.at(t0 + 55, [&app, &sim] { app.send(sim.now(), "C7,stat"); });
+  app_script(sim, app, {{t0 + 25, "C10,0"}, {t0 + 40, "A"}, {t0 + 55, "C7,stat"}});
   sim.at(t0 + d - 10, [&app, &sim] { app.disconnect(sim.now()); });
 }
 
