@@ -501,9 +501,9 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
 
   if (line.inner) {
     const InnerCopy& in = *line.inner;
-    proto_tree* pt = proto_tree_add_subtree(lt, c.tvb, c.base,
-                                            line.has_plain ? static_cast<gint>(line.plain.size()) : 0, ett.paranoid,
-                                            nullptr, "Paranoid message");
+    proto_item* pi = proto_tree_add_item(lt, hf.paranoid, c.tvb, c.base,
+                                         line.has_plain ? static_cast<gint>(line.plain.size()) : 0, ENC_NA);
+    proto_tree* pt = proto_item_add_subtree(pi, ett.paranoid);
     FieldCtx ic{pinfo, child_tvb(tvb, pinfo, in.plain, "Decrypted OVMS (paranoid)"), 0, malformed, c.n_malformed,
                 G_N_ELEMENTS(malformed)};
     proto_tree_add_item(pt, hf.paranoid_plaintext, ic.tvb, 0, static_cast<gint>(in.plain.size()), ENC_UTF_8);
