@@ -10,6 +10,7 @@ struct DumpOptions {
   std::string read_file;            // -r
   std::optional<std::string> keys;  // -k
   std::set<uint16_t> extra_ports;   // -p (added to 6867 and 6870)
+  std::optional<std::string> display_filter;  // -Y (display_filter.h)
   bool json = false;
   bool stats = false;
   bool show_secrets = false;
