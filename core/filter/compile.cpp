@@ -17,6 +17,8 @@ namespace {
 bool relate(Relation rel, const Value& a, const Value& b) {
   if (a.kind == Value::Kind::Text || b.kind == Value::Kind::Text) {
     if (a.kind != b.kind) return false;
+    if (rel == Relation::Eq) return a.s == b.s;  // sizes first: most values differ in length
+    if (rel == Relation::Ne) return a.s != b.s;
     const int c = a.s.compare(b.s);
     switch (rel) {
       case Relation::Eq: return c == 0;
