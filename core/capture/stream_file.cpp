@@ -145,8 +145,10 @@ ssize_t StreamFile::inflate_into(char* buf, std::size_t size) {
     if (rc == Z_STREAM_END) {
       gz_ = Gz::BetweenMembers;
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      return fail("corrupt gzip data near compressed byte " + std::to_string(at) + ": " +
-                  (z_.msg ? z_.msg : zError(rc)));
+      std::string why = "corrupt gzip data near compressed byte " + std::to_string(at) + ": " + (z_.msg ? z_.msg : zError(rc));
+      if (z_.avail_out == size) return fail(std::move(why));
+      error_ = std::move(why);  // the bytes inflated before the fault go out first; the next read fails
+      break;
     }
   }
   return static_cast<ssize_t>(size - z_.avail_out);
