@@ -31,6 +31,7 @@
 #include <new>
 
 #include "fields.h"
+#include "follow.h"
 #include "ovms/packet.h"
 #include "ovms/protocol.h"
 #include "plugin.h"
@@ -541,6 +542,7 @@ void show(const Segment* seg, tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
   if (seg->held) generated(proto_tree_add_boolean(root, hf.held, tvb, 0, 0, TRUE));
   if (seg->reassembled_in) generated(proto_tree_add_uint(root, hf.reassembled_in, tvb, 0, 0, seg->reassembled_in));
   for (std::size_t i = 0; i < seg->lines.size(); ++i) show_line(*seg, seg->lines[i], i, tvb, pinfo, root);
+  follow_segment(*seg, tvb, pinfo);
   if (!seg->orphans.empty()) {
     FieldCtx c{pinfo, tvb, 0, nullptr, 0, 0};
     add_diags(c, root, ti, seg->orphans);
@@ -714,6 +716,7 @@ void register_protocol() {
   register_key_prefs(module);
   ovms_handle = register_dissector("ovms", dissect_ovms, proto_ovms);
   ovms_tap = register_ovms_tap();
+  register_ovms_follow(proto_ovms);
 }
 
 void register_handoff() {

@@ -507,6 +507,68 @@ class Output(unittest.TestCase):
         self.assertTrue(got, "no ovms.response_in on the requests")
 
 
+
+def follow_chunks(text):
+    """The data chunks of `tshark -z follow,PROTO,ascii,N`: [(from_node1, data)] in order."""
+    body = text.split("\nNode 1: ", 1)[1].split("\n", 1)[1]
+    chunks, pos = [], 0
+    while True:
+        m = re.compile(r"(\t?)(\d+)\n").match(body, pos)
+        if not m:
+            break
+        start = m.end()
+        chunks.append((m.group(1) == "\t", body[start:start + int(m.group(2))]))
+        pos = start + int(m.group(2))
+        while body.startswith("\n", pos):
+            pos += 1
+    return chunks
+
+
+class Follow(unittest.TestCase):
+    """-z follow,ovms: a connection's decrypted messages, both directions, as ovmsdump decodes them."""
+
+    @staticmethod
+    def followed_text(rec):
+        inner = rec.get("inner")
+        if inner and inner.get("plain") is not None:
+            return inner["plain"]
+        return rec["plain"] if rec["plain"] is not None else rec["wire"]
+
+    def check(self, name):
+        pcap = need(name)
+        records = [r for r in ovmsdump(pcap) if not emitted_at_end_of_capture(r)]
+        for conn in sorted({r["conn"] for r in records}):
+            mine = [r for r in records if r["conn"] == conn]
+            out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", f"follow,ovms,ascii,{conn}")
+            self.assertIn("Follow: ovms,ascii", out)
+            self.assertIn(f"Filter: tcp.stream eq {conn}", out)
+            chunks = follow_chunks(out)
+            for node, direction in ((False, "c2s"), (True, "s2c")):
+                got = "".join(data for n, data in chunks if n == node)
+                want = "".join(self.followed_text(r) + "\n" for r in mine if r["dir"] == direction)
+                self.assertEqual(got, want, f"{name} conn {conn} {direction}")
+
+    def test_basic(self):
+        self.check("basic")
+
+    def test_paranoid_shows_inner_messages(self):
+        self.check("paranoid")
+        out, _ = tshark("-r", need("paranoid"), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "follow,ovms,ascii,0")
+        self.assertIn("\nMP-0 S", out)  # the status inside the paranoid EM, decrypted
+        self.assertNotIn("MP-0 EM", out)
+
+    def test_without_keys_shows_the_wire(self):
+        pcap = need("basic")
+        out, _ = tshark("-r", pcap, "-q", "-z", "follow,ovms,ascii,0")
+        self.assertIn("MP-C 0 ", out)  # the welcome is plaintext
+        self.assertNotIn("MP-0 ", out)  # nothing decrypts without the keys
+
+    def test_hex_mode(self):
+        out, _ = tshark("-r", need("basic"), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "follow,ovms,hex,0")
+        self.assertIn("Follow: ovms,hex", out)
+        self.assertIn("4d 50 2d 30 20", out)  # "MP-0 " in hex
+
+
 if __name__ == "__main__":
     for tool in (WRAPPER, OVMSDUMP):
         if not os.access(tool, os.X_OK):
