@@ -263,6 +263,8 @@ void add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gint start
   if (c.n_malformed < c.max_malformed) c.malformed[c.n_malformed++] = Malformed{f.def ? f.def->name : "", pi};
 }
 
+constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
+
 void add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
   const bool located = f.offset >= 0;
   const gint start = located ? c.base + f.offset : 0;
@@ -313,9 +315,28 @@ void add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
         proto_item_append_text(pi, " (sent as %s)",
                                format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(f.text), f.text_len));
       if (def.type == ovms::FieldType::Hex) proto_item_append_text(pi, " (0x%" PRIx64 ")", static_cast<uint64_t>(f.i));
-      if (def.type == ovms::FieldType::Timestamp && f.i > 0)
-        proto_item_append_text(pi, " (%s)",
-                               abs_time_secs_to_str(c.pinfo->pool, static_cast<time_t>(f.i), ABSOLUTE_TIME_UTC, TRUE));
+      break;
+    }
+    case Rep::Time: {
+      if (!numeric) {
+        add_malformed(c, tree, f, start, len, "epoch seconds");
+        break;
+      }
+      // -1 (and 0) mean "no time": not a date, so not the time field (a filter on it does not match).
+      const double secs = f.kind == ovms::FieldValue::Kind::Int ? static_cast<double>(f.i) : f.f;
+      if (!(secs > 0)) {
+        proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)", def.label,
+                                     printable(c.pinfo, f.text, f.text_len));
+        break;
+      }
+      if (secs > kLastEpochSecond) {
+        add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
+        break;
+      }
+      nstime_t t;
+      t.secs = static_cast<time_t>(secs);
+      t.nsecs = static_cast<int>((secs - static_cast<double>(t.secs)) * 1e9);
+      proto_tree_add_time(tree, *fh->id, c.tvb, start, len, &t);
       break;
     }
     case Rep::Flags: {

@@ -16,6 +16,7 @@ What is checked:
   * a non-standard port: the heuristic, Decode As (-d) and the port preference;
   * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample.
 """
+import datetime
 import json
 import os
 import re
@@ -220,6 +221,7 @@ class Plugin(unittest.TestCase):
             "ovms.environment.doors1": "FT_UINT8", "ovms.environment.doors1.fl_door": "FT_BOOLEAN",
             "ovms.environment.lock_state": "FT_INT64", "ovms.command.mode": "FT_INT64",
             "ovms.command_response.value": "FT_STRING", "ovms.ap_record.server": "FT_STRING",
+            "ovms.status.last_charge_end": "FT_ABSOLUTE_TIME", "ovms.firmware.service_time": "FT_ABSOLUTE_TIME",
         }.items():
             self.assertEqual(fields.get(name), ftype, name)
         self.assertGreater(len(fields), 250, "catalog fields missing")
@@ -236,6 +238,10 @@ class Plugin(unittest.TestCase):
     def test_preferences(self):
         out, _ = tshark("-G", "defaultprefs")
         self.assertIn("ovms.keys_file:", out)
+        # The description tells a user of an installed plugin where the format is: an installed file, not a
+        # path in our source tree alone, and an example to start from.
+        self.assertRegex(out, r"share/doc/[^ ]+/keys\.md")
+        self.assertIn("server_password", out)
         out, _ = tshark("-G", "heuristic-decodes")
         self.assertRegex(out, r"(?m)^tcp\s+ovms\s+T")
 
@@ -506,6 +512,34 @@ class Output(unittest.TestCase):
                           fields=("frame.number", "ovms.response_in"))
         self.assertTrue(got, "no ovms.response_in on the requests")
 
+
+
+class EpochTimes(unittest.TestCase):
+    """Epoch-second fields are absolute times: Wireshark shows, sorts and filters them as dates."""
+
+    def test_dates(self):
+        pcap = need("basic")
+        records = ovmsdump(pcap)
+        want = {r["frame"]: r["fields"]["service_time"] for r in records
+                if r.get("code") == "F" and r["fields"].get("service_time", -1) > 0}
+        self.assertTrue(want, "basic.pcap has no F message with a service time")
+        out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.firmware.service_time",
+                        "-T", "fields", "-e", "frame.number", "-e", "ovms.firmware.service_time")
+        got = {}
+        for line in out.splitlines():
+            frame, when = line.split("\t")
+            got[int(frame)] = when
+        self.assertEqual(sorted(got), sorted(want))
+        for frame, secs in want.items():
+            date = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc)
+            self.assertIn(date.strftime("%Y %H:%M:%S"), got[frame].replace(f"{date.day}, ", ""), got[frame])
+        # A date filter selects them; "none" (-1) is no date at all.
+        later, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y",
+                          'ovms.firmware.service_time > "2020-01-01 00:00:00"', "-T", "fields", "-e", "frame.number")
+        self.assertEqual(sorted(int(x) for x in later.split()), sorted(want))
+        none, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.status.last_charge_end",
+                         "-T", "fields", "-e", "frame.number")
+        self.assertEqual(none.split(), [], "a -1 time must not be a date")
 
 
 def follow_chunks(text):
