@@ -18,9 +18,9 @@ constexpr std::size_t kKeep = 300000;         // records kept in memory
 constexpr std::size_t kEvaluations = 1000000;  // records tested per filter
 
 struct Keep : RecordSink {
-  std::vector<LineRecord> records;
-  void on_record(LineRecord& r) override {
-    if (records.size() < kKeep) records.push_back(std::move(r));
+  std::vector<RecordPtr> records;
+  void on_record(const RecordPtr& r) override {
+    if (records.size() < kKeep) records.push_back(r);
   }
 };
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   while (reader->next(f) && sink.records.size() < kKeep)
     if (parse_frame(f.dlt, f.data, f.caplen, seg) == ParseStatus::Ok) analyzer.on_segment(seg, f.number, f.ts);
   analyzer.finish();
-  const std::vector<LineRecord>& records = sink.records;
+  const std::vector<RecordPtr>& records = sink.records;
   if (records.empty()) {
     std::fprintf(stderr, "no OVMS lines in %s\n", argv[1]);
     return 1;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     std::size_t tested = 0, selected = 0;
     const auto t0 = std::chrono::steady_clock::now();
     while (tested < kEvaluations) {
-      for (const LineRecord& r : records) selected += filter->matches(r);
+      for (const RecordPtr& r : records) selected += filter->matches(*r);
       tested += records.size();
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -16,8 +16,8 @@ std::optional<ovms::DisplayFilter> compile_display_filter(const std::string& tex
 class FilteringSink : public ovms::RecordSink {
  public:
   FilteringSink(const ovms::DisplayFilter& filter, ovms::RecordSink& next) : filter_(filter), next_(next) {}
-  void on_record(ovms::LineRecord& r) override {
-    if (filter_.matches(r)) next_.on_record(r);
+  void on_record(const ovms::RecordPtr& r) override {
+    if (filter_.matches(*r)) next_.on_record(r);
   }
   void on_response_link(uint64_t request_id, uint64_t response_id, uint64_t response_frame) override {
     next_.on_response_link(request_id, response_id, response_frame);

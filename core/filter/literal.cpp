@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <ctime>
 #include <limits>
 
 namespace ovms::filter {
@@ -70,6 +71,68 @@ bool to_integer(const Token& t, const FieldName& name, Constant& out, std::strin
   return false;
 }
 
+// A date as Wireshark takes them: "2026-01-01 12:34:56[.frac]" ('T' or a space between, seconds and
+// the time optional), in UTC with a final "Z", "UTC" or "+hh:mm"/"-hhmm" (a space before it allowed),
+// else in local time.
+bool parse_date(const std::string& text, double& out) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, n = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return false;
+  std::size_t i = 10;
+  double frac = 0;
+  if (i < text.size() && (text[i] == 'T' || text[i] == ' ') && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+    int k = 0;
+    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5) return false;
+    i += 1 + 5;
+    if (i < text.size() && text[i] == ':') {
+      if (std::sscanf(text.c_str() + i + 1, "%2d%n", &sec, &k) != 1 || k != 2) return false;
+      i += 3;
+      if (i < text.size() && text[i] == '.') {
+        std::size_t j = i + 1;
+        double scale = 0.1;
+        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])))
+          frac += scale * (text[j++] - '0'), scale /= 10;
+        if (j == i + 1) return false;
+        i = j;
+      }
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  std::string zone = text.substr(i);
+  if (zone.size() > 1 && zone[0] == ' ') zone.erase(0, 1);
+  long offset = 0;
+  bool utc = false;
+  if (zone == "Z" || zone == "UTC") {
+    utc = true;
+  } else if (!zone.empty() && (zone[0] == '+' || zone[0] == '-')) {
+    int zh = 0, zm = 0, k = 0;
+    if (std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &zh, &zm, &k) == 2 && k == 5) {
+    } else if (std::sscanf(zone.c_str() + 1, "%2d%2d%n", &zh, &zm, &k) == 2 && k == 4) {
+    } else {
+      return false;
+    }
+    utc = true;
+    offset = (zh * 3600L + zm * 60L) * (zone[0] == '+' ? 1 : -1);
+  } else if (!zone.empty()) {
+    return false;
+  }
+  std::time_t t;
+  if (utc) {
+    t = timegm(&tm) - offset;
+  } else {
+    tm.tm_isdst = -1;
+    t = std::mktime(&tm);
+  }
+  out = static_cast<double>(t) + frac;
+  return true;
+}
+
 }  // namespace
 
 bool parse_integer(const std::string& text, int64_t& out) {
@@ -109,6 +172,12 @@ bool to_constant(const Token& t, const FieldName& name, Constant& out, std::stri
     case ValueClass::Int: return to_integer(t, name, out, why);
     case ValueClass::Double:
       out.cls = ValueClass::Double;
+      if (name.type == NameType::Time) {
+        if ((t.kind == Tok::Word && parse_double(t.text, out.d)) || parse_date(t.text, out.d)) return true;
+        why = describe(t) + " is not a time: write epoch seconds (1767225600) or a date (\"2026-01-01 00:00:00Z\"; " +
+              "without Z or UTC it is local time)";
+        return false;
+      }
       if (t.kind == Tok::Word && parse_double(t.text, out.d)) return true;
       if (t.kind == Tok::String)
         why = name.abbrev + " is a number: write it without quotes (" + name.abbrev + " < 20)";

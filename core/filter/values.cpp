@@ -6,7 +6,8 @@ ValueClass value_class(NameType t) {
   switch (t) {
     case NameType::None: return ValueClass::None;
     case NameType::Text: return ValueClass::Text;
-    case NameType::Double: return ValueClass::Double;
+    case NameType::Double:
+    case NameType::Time: return ValueClass::Double;
     default: return ValueClass::Int;
   }
 }
@@ -24,6 +25,7 @@ FieldRef::FieldRef(const FieldName& n) : name(&n) {
 bool catalog_value(const FieldName& catalog, const FieldValue& fv, Value& out) {
   if (field_shown(fv, &catalog) != FieldShown::Value) return false;
   switch (catalog.type) {
+    case NameType::Time:  // epoch seconds
     case NameType::Double:
       out = detail::real(fv.kind == FieldValue::Kind::Float ? fv.f : static_cast<double>(fv.i));
       return true;

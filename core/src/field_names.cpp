@@ -72,7 +72,7 @@ constexpr LineFieldRow kLineFields[] = {
      "Position of the line's first byte in its direction's TCP stream"},
     // Our records' own: Wireshark has frame.number, frame.time_epoch and tcp.stream for these.
     {Src::Frame, "frame", "Frame", T::FrameNum, 0, Sc::Record, "The capture frame that completed the line"},
-    {Src::Time, "time", "Time", T::Double, 0, Sc::Record, "Its time stamp, in seconds since 1970 (UTC)"},
+    {Src::Time, "time", "Time", T::Time, 0, Sc::Record, "Its time stamp (seconds since 1970, or a date)"},
     {Src::Conn, "conn", "Connection", T::UInt, 32, Sc::Record, "The connection's number in the capture (#0, #1, ...)"},
 };
 
@@ -111,7 +111,7 @@ const char* type_words(FieldType t) {
     case FieldType::Enum: return "enumeration";
     case FieldType::Flags: return "bit flags";
     case FieldType::Bool: return "boolean (0/1, -1 stale)";
-    case FieldType::Timestamp: return "epoch seconds (-1: none)";
+    case FieldType::Timestamp: return "absolute time, sent as epoch seconds (-1: none)";
     case FieldType::Hex: return "hexadecimal integer";
   }
   return "?";
@@ -138,9 +138,9 @@ NameType type_of(const FieldDef& f) {
     case FieldType::Float: return T::Double;
     case FieldType::Flags: return T::Flags;
     case FieldType::Enum: return keyword_enum(f) ? T::Text : T::Int;
+    case FieldType::Timestamp: return T::Time;
     case FieldType::Bool:
     case FieldType::Int:
-    case FieldType::Timestamp:
     case FieldType::Hex: return T::Int;
   }
   return T::Text;
@@ -383,6 +383,12 @@ FieldShown field_shown(const FieldValue& v, const FieldName* n) {
     case T::Flags:
       return v.kind == FieldValue::Kind::Int && v.i >= 0 && v.i <= static_cast<int64_t>(n->max) ? FieldShown::Value
                                                                                                   : FieldShown::Malformed;
+    case T::Time: {
+      if (!v.is_number()) return FieldShown::Malformed;
+      const double secs = v.kind == FieldValue::Kind::Int ? static_cast<double>(v.i) : v.f;
+      if (!(secs > 0)) return FieldShown::Empty;
+      return secs > kLastEpochSecond ? FieldShown::Malformed : FieldShown::Value;
+    }
     default: return FieldShown::Value;
   }
 }

@@ -83,7 +83,7 @@ void add_catalog_field(const ovms::FieldName& n, const std::vector<ovms::FieldNa
       ft = n.bits == 8 ? FT_UINT8 : n.bits == 16 ? FT_UINT16 : FT_UINT32;
       display = BASE_HEX;
       break;
-    case ovms::NameType::Int:
+    case ovms::NameType::Int: {
       rep = Rep::Int64;
       ft = FT_INT64;
       display = BASE_DEC;
@@ -97,6 +97,12 @@ void add_catalog_field(const ovms::FieldName& n, const std::vector<ovms::FieldNa
         g_val64.push_back(std::move(vals));
         strings = g_val64.back().data();
       }
+      break;
+    }
+    case ovms::NameType::Time:  // epoch seconds: Wireshark shows, sorts and filters them as dates
+      rep = Rep::Time;
+      ft = FT_ABSOLUTE_TIME;
+      display = ABSOLUTE_TIME_UTC;
       break;
     default:  // Text, and keyword enums (the label is appended)
       break;
@@ -200,6 +206,7 @@ void add_fixed_field(const ovms::FieldName& n) {
     case ovms::NameType::Bool: ft = FT_BOOLEAN; break;
     case ovms::NameType::Double: ft = FT_DOUBLE; break;
     case ovms::NameType::FrameNum: ft = FT_FRAMENUM; break;
+    case ovms::NameType::Time: ft = FT_ABSOLUTE_TIME; display = ABSOLUTE_TIME_UTC; break;
     case ovms::NameType::Flags: ft = FT_UINT32; display = BASE_HEX; break;
   }
   add_hf(keep(n.label), keep(n.abbrev), ft, display, slot->strings, 0, blurb_of(n), slot->id);

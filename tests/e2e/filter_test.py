@@ -64,6 +64,7 @@ FILTERS = [
     ('status.charge_state matches "^STOP"', 'ovms.status.charge_state matches "^STOP"', True),
     ('role == app and not code == "A"', 'ovms.role == app and not ovms.code == "A"', False),
     ("scheme == 1", "ovms.scheme == 1", True),
+    ('firmware.service_time < "2027-01-01"', 'ovms.firmware.service_time < "2027-01-01"', True),  # a date
     ("ovms.code == ovms.paranoid.code", "ovms.code == ovms.paranoid.code", True),  # a field against a field
     ("not (code == c or code == C)", "not (ovms.code == c or ovms.code == C)", False),
     ("frame >= 300 && frame < 400", "frame.number >= 300 && frame.number < 400", False),  # our own name

@@ -67,6 +67,8 @@ TEST(FieldNames, FlagBitsAndTypes) {
   EXPECT_EQ(find_field_name("ovms.status.charge_state")->type, NameType::Text);  // a keyword enum
   EXPECT_EQ(find_field_name("ovms.environment.lock_state")->type, NameType::Int);
   EXPECT_EQ(find_field_name("ovms.scheme")->bits, 32);
+  EXPECT_EQ(find_field_name("ovms.firmware.service_time")->type, NameType::Time);
+  EXPECT_EQ(find_field_name("time")->type, NameType::Time);
   EXPECT_EQ(find_field_name("ovms.handshake_ok")->type, NameType::Bool);
   EXPECT_EQ(find_field_name("ovms.expert.tcp.gap")->diag, DiagId::TcpGap);
 }
@@ -168,6 +170,16 @@ TEST(FieldNames, HowThePluginShowsAFieldValue) {
   EXPECT_EQ(field_shown(v, doors), FieldShown::Malformed);
   v.i = 0x44;
   EXPECT_EQ(field_shown(v, doors), FieldShown::Value);
+  // Times: 0 and -1 are "none" (shown as ovms.empty_field), past the year 9999 not a time.
+  const FieldName* service = find_field_name("ovms.firmware.service_time");
+  v.def = service->field();
+  v.kind = FieldValue::Kind::Int;
+  v.i = -1;
+  EXPECT_EQ(field_shown(v, service), FieldShown::Empty);
+  v.i = 1767225600;
+  EXPECT_EQ(field_shown(v, service), FieldShown::Value);
+  v.i = 253402300800;
+  EXPECT_EQ(field_shown(v, service), FieldShown::Malformed);
   std::size_t n = 0;
   const EnumValue* labels = value_labels(*find_field_name("ovms.location.gps_lock")->field(), &n);
   ASSERT_EQ(n, 3u);

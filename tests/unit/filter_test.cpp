@@ -33,7 +33,7 @@ class Session {
     down("Z0,surplus");                                // a field the catalog does not know
   }
 
-  const std::vector<LineRecord>& records() const { return sink_.records; }
+  const KeptRecords& records() const { return sink_.records; }
 
   // Indices of the records `filter` selects (the test fails if it does not compile).
   std::vector<std::size_t> select(const std::string& filter) const {
@@ -305,6 +305,9 @@ TEST(Filter, RecordFields) {
   EXPECT_EQ(s.select("frame == 3"), std::vector<std::size_t>{2});
   EXPECT_EQ(s.select("frame.number >= 13"), (std::vector<std::size_t>{12, 13}));
   EXPECT_EQ(s.select("time < 100.75"), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(s.select("time < \"1970-01-01 00:01:40.75Z\""), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(s.select("time < \"1970-01-01T00:01:40.75+00:00\""), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(s.select("time >= \"1970-01-01 01:01:40 +0100\"").size(), s.records().size());
   EXPECT_EQ(s.select("conn == 0").size(), s.records().size());
   EXPECT_TRUE(s.select("conn == 1").empty());
   EXPECT_EQ(s.select("dir == s2c"), s.where([](const LineRecord& r) { return r.dir == Direction::ServerToClient; }));
@@ -429,6 +432,8 @@ TEST(Filter, ErrorsSayWhereAndWhat) {
       {"status.soc & 4", 1, "'&' needs an integer field; ovms.status.soc is a number"},
       {"environment.doors1 & x", 22, "'x' is not an integer"},
       {"code == ovms.status.soc", 9, "cannot compare ovms.code (text) with ovms.status.soc (a number)"},
+      {"time > \"yesterday\"", 8, "is not a time: write epoch seconds (1767225600) or a date"},
+      {"firmware.service_time < \"2026-13-01\"", 25, "is not a time"},
       {"plain contains ovms.code", 16, "contains takes a value here, not a field"},
   };
   for (const Case& c : cases) {

@@ -26,6 +26,7 @@ enum class NameType : uint8_t {
   Flags,     // unsigned bit field `bits` (8, 16 or 32) wide; each bit is a Bool name of its own
   Bool,      // true/false (a flag bit: `flag` says which)
   Double,    // a floating-point number
+  Time,      // an absolute time: epoch seconds, shown and filtered as a date (Wireshark FT_ABSOLUTE_TIME)
   FrameNum,  // a capture frame number
 };
 
@@ -119,8 +120,10 @@ const EnumValue* value_labels(const FieldDef& f, std::size_t* count);
 
 // How the plugin shows a decoded field (FieldValue) under its name: as a value of the name, or as
 // ovms.empty_field (sent empty), ovms.malformed_value (its text is not of the name's type: "abc" for a
-// number, a flag value wider than the field) or ovms.extra_field (no catalog definition).
+// number, a flag value wider than the field, a time past the year 9999) or ovms.extra_field (no catalog
+// definition). A time of 0 or -1 ("none") is no date: the plugin shows it as ovms.empty_field.
 enum class FieldShown : uint8_t { Value, Empty, Malformed, Extra };
+constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
 FieldShown field_shown(const FieldValue& v, const FieldName* name);
 
 // A name to offer for a typed prefix, with a one-line description.
