@@ -71,7 +71,7 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
     if (l.body_off < 0 && !r.msg.fields.empty()) {
       l.stored.reserve(r.msg.fields.size());
       for (const ovms::FieldValue& f : r.msg.fields)
-        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index});
+        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index, f.offset, f.length});
     }
     l.wire = r.wire;
     l.wire_len = static_cast<uint32_t>(l.wire.size());
@@ -243,15 +243,13 @@ struct Arena {
 
 template <typename Fields>
 void fill(MessageView& mv, char code, const ovms::MessageDef* def, const ovms::CommandDef* command,
-          const Fields& fields, std::string_view plain, int32_t body_off, Arena& arena) {
+          const Fields& fields, int32_t body_off, Arena& arena) {
   mv.code = code;
   mv.def = def;
   mv.command = command;
   mv.code_offset = code && body_off >= 0 ? body_off : -1;
   mv.n_fields = static_cast<uint32_t>(fields.size());
   auto* out = static_cast<FieldView*>(arena.raw(sizeof(FieldView) * fields.size()));
-  // Fields come in wire order: find each text in the plaintext after the previous one.
-  std::size_t cursor = body_off >= 0 ? static_cast<std::size_t>(body_off) + (code ? 1 : 0) : 0;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const auto& f = fields[i];
     FieldView& v = out[i];
@@ -262,20 +260,15 @@ void fill(MessageView& mv, char code, const ovms::MessageDef* def, const ovms::C
     v.index = f.index;
     v.i = f.i;
     v.f = f.f;
-    std::size_t at = plain.find(f.text, cursor);
-    if (at == std::string_view::npos || at > 0x7fffffff) {
-      v.offset = -1;
-    } else {
-      v.offset = static_cast<int32_t>(at);
-      cursor = at + f.text.size();
-    }
+    v.offset = f.offset;
+    v.length = f.length;
   }
   mv.fields = out;
 }
 
-void fill_decoded(MessageView& mv, const ovms::DecodedMessage& m, std::string_view plain, int32_t body_off,
+void fill_decoded(MessageView& mv, const ovms::DecodedMessage& m, int32_t body_off,
                   Arena& arena) {
-  fill(mv, m.code, m.def, m.command, m.fields, plain, body_off, arena);
+  fill(mv, m.code, m.def, m.command, m.fields, body_off, arena);
   mv.summary = arena.str(ovms::summarize(m));
 }
 
@@ -310,8 +303,8 @@ bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noex
     if (line.body_off >= 0) {
       std::vector<ovms::Diagnostic> scratch;  // already in line.diags from the first pass
       ovms::DecodedMessage m =
-          ovms::decode_message(std::string_view(line.plain).substr(static_cast<std::size_t>(line.body_off)), scratch);
-      fill_decoded(out.outer, m, line.plain, line.body_off, arena);
+          ovms::decode_message(line.plain, static_cast<std::size_t>(line.body_off), scratch);
+      fill_decoded(out.outer, m, line.body_off, arena);
     } else if (!line.stored.empty()) {
       ovms::DecodedMessage m;
       for (const StoredField& f : line.stored) {
@@ -322,16 +315,18 @@ bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noex
         v.i = f.i;
         v.f = f.f;
         v.index = f.index;
+        v.offset = f.offset;
+        v.length = f.length;
         m.fields.push_back(std::move(v));
       }
-      fill(out.outer, line.code, nullptr, line.command, line.stored, line.plain, -1, arena);
+      fill(out.outer, line.code, nullptr, line.command, line.stored, -1, arena);
       out.outer.summary = arena.str(ovms::summarize(m));
     }
     const std::size_t n = ovms::kMsgPrefix.size();
     if (line.inner && line.inner->code && line.inner->plain.size() > n) {
       std::vector<ovms::Diagnostic> scratch;
-      ovms::DecodedMessage m = ovms::decode_message(std::string_view(line.inner->plain).substr(n), scratch);
-      fill_decoded(out.inner, m, line.inner->plain, static_cast<int32_t>(n), arena);
+      ovms::DecodedMessage m = ovms::decode_message(line.inner->plain, n, scratch);
+      fill_decoded(out.inner, m, static_cast<int32_t>(n), arena);
     }
 
     if (line.kind == ovms::LineKind::Message) {

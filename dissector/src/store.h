@@ -36,6 +36,7 @@ struct StoredField {
   int64_t i = 0;
   double f = 0;
   uint16_t index = 0;
+  uint32_t offset = 0, length = 0;  // in the plaintext (ovms::FieldValue)
 };
 
 struct InnerCopy {
@@ -166,7 +167,7 @@ struct FieldView {
   const ovms::FieldDef* def;  // nullptr: a field the catalog does not describe ("extra")
   const char* text;           // NUL-terminated
   uint32_t text_len;
-  int32_t offset;             // position of the text in the message's plaintext (-1: not located)
+  uint32_t offset, length;    // its bytes in the message's plaintext (ovms::FieldValue::offset/length)
   ovms::FieldValue::Kind kind;
   uint16_t index;
   int64_t i;

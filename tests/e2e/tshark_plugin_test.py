@@ -14,7 +14,8 @@ What is checked:
   * right key / wrong key / no key, keys from the keys-file preference (command line and preferences file)
     and from the ovms_keys UAT (command line and UAT file); a bad keys file is reported with line:column;
   * a non-standard port: the heuristic, Decode As (-d) and the port preference;
-  * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample.
+  * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample;
+  * a malformed or extra field's expert info sits on that field's item (the core names the field by index).
 """
 import json
 import os
@@ -196,6 +197,36 @@ def rewrite_ports(src, dst, mapping):
     with open(dst, "wb") as f:
         f.write(data)
     return changed
+
+
+def write_conversation(path, segments, client_port=40001, server_port=6867):
+    """Writes a classic pcap of one TCP conversation on Ethernet/IPv4, with its handshake, then one segment
+    per (from_client, payload) of `segments`, each acknowledging what the peer sent before."""
+    client_ip, server_ip = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])
+    seq = {True: 1000, False: 5000}
+    frames = []
+
+    def frame(from_client, flags, payload=b""):
+        src, dst = (client_ip, server_ip) if from_client else (server_ip, client_ip)
+        sport, dport = (client_port, server_port) if from_client else (server_port, client_port)
+        tcp = struct.pack(">HHIIBBHHH", sport, dport, seq[from_client], seq[not from_client], 5 << 4, flags,
+                          65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0, 64, 6, 0, src, dst)
+        frames.append(b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload)
+
+    frame(True, 0x02)
+    seq[True] += 1
+    frame(False, 0x12)
+    seq[False] += 1
+    frame(True, 0x10)
+    for from_client, payload in segments:
+        frame(from_client, 0x18, payload)
+        seq[from_client] += len(payload)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, data in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)))
+            f.write(data)
 
 
 class Plugin(unittest.TestCase):
@@ -493,6 +524,34 @@ class Output(unittest.TestCase):
         got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.paranoid.code == \"S\" && ovms.status.soc",
                           fields=("frame.number", "ovms.paranoid.name"))
         self.assertEqual(sorted(got), sorted({r["frame"] for r in inner}))
+
+    def test_field_diagnostics_sit_on_their_field(self):
+        """The core names a malformed or extra field by its index; its expert info is on that field's item."""
+        tmp = tempfile.mkdtemp(prefix="ovms-fields-")
+        try:
+            pcap = os.path.join(tmp, "malformed.pcap")
+            # Scheme 1 (plain text), so the lines need no key.
+            write_conversation(pcap, [(True, b"MP-A 1 user pass DEMO\r\n"), (False, b"MP-S 1 user DEMO\r\n"),
+                                      (False, b"S8x,K,x1,16.00\r\n"), (False, b"Z1,extra\r\n")])
+            out, _ = tshark("-r", pcap, "-V", "-O", "ovms")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        lines = out.splitlines()
+
+        def expert_under(item_prefix):
+            for i, line in enumerate(lines):
+                if line.strip().startswith(item_prefix):
+                    depth = len(line) - len(line.lstrip())
+                    child = lines[i + 1] if i + 1 < len(lines) else ""
+                    self.assertGreater(len(child) - len(child.lstrip()), depth, f"nothing under {line!r}")
+                    return child.strip()
+            self.fail(f"no item {item_prefix!r} in:\n{out}")
+
+        self.assertTrue(expert_under("State of charge: 8x [malformed").startswith(
+            '[Expert Info (Warning/Malformed): soc is not a number: "8x"'))
+        self.assertTrue(expert_under("Charge line voltage: x1 [malformed").startswith(
+            '[Expert Info (Warning/Malformed): line_voltage is not a number: "x1"'))
+        self.assertTrue(expert_under("Extra field #1: extra").startswith("[Expert Info (Note/Protocol): 1 trailing"))
 
     def test_command_links(self):
         pcap = need("commands")
