@@ -355,12 +355,6 @@ void add_handshake(proto_tree* tree, tvbuff_t* ltvb, gint loff, const Line& line
   if (!h.key_id.empty()) generated(proto_tree_add_string(hs, hf.key_id, ltvb, 0, 0, pool_str(pinfo, h.key_id)));
 }
 
-const char* message_label(packet_info* pinfo, const MessageView& m, const char* kind) {
-  if (m.def) return wmem_strdup_printf(pinfo->pool, "%s (%c)", m.def->label, m.code);
-  if (m.code) return wmem_strdup_printf(pinfo->pool, "Unknown message (0x%02x)", static_cast<guint8>(m.code));
-  return wmem_strdup_printf(pinfo->pool, "Fields of the %s", kind);
-}
-
 void add_code_and_name(proto_tree* tree, tvbuff_t* ptvb, gint base, const MessageView& m, int hf_code, int hf_name,
                        packet_info* pinfo) {
   const gint at = m.code_offset >= 0 ? base + m.code_offset : 0;
@@ -371,32 +365,26 @@ void add_code_and_name(proto_tree* tree, tvbuff_t* ptvb, gint base, const Messag
   proto_tree_add_string(tree, hf_name, ptvb, at, len, m.def ? m.def->name : "unknown");
 }
 
-// One record of the "ovms" tap per line (from the cache alone, no decoding).
-void tap_line(const Line& line, packet_info* pinfo) {
+// One record of the "ovms" tap per line (from the cache alone, no decoding): its keys in the core's
+// statistics tables.
+void tap_line(const Line& line, std::string_view wire, packet_info* pinfo) {
   auto* t = wmem_new(pinfo->pool, TapLine);
-  const char inner = line.inner ? line.inner->code : 0;
-  const char code = inner ? inner : line.code;
-  const ovms::MessageDef* def = code ? ovms::find_message(code) : nullptr;
-  const char* name = def ? def->name : "unknown";
-  if (line.kind != ovms::LineKind::Message)
-    t->message = ovms::line_kind_name(line.kind);
-  else if (!line.has_plain)
-    t->message = "(not decrypted)";
-  else if (inner)
-    t->message = wmem_strdup_printf(pinfo->pool, "%c/%c %s", line.code, inner, name);
-  else if (code)
-    t->message = wmem_strdup_printf(pinfo->pool, "%c %s", code, name);
-  else
-    t->message = "(empty)";
-  t->vehicle = line.vehicle ? pool_str(pinfo, *line.vehicle) : "";
-  t->direction = ovms::direction_name(line.dir);
-  t->role = ovms::role_name(line.role);
+  stat_keys(line, wire, pool_alloc, pinfo->pool, t->keys);
   tap_queue_packet(ovms_tap, pinfo, t);
 }
 
 void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t* tvb, packet_info* pinfo,
                proto_tree* root) {
-  tap_line(line, pinfo);
+  const bool same_dir = line.dir == seg.dir && seg.begin >= 0;
+  const uint64_t seg_begin = same_dir ? static_cast<uint64_t>(seg.begin) : 0;
+  // The wire text: the cache's copy, or (when the cache keeps none) the line's bytes in this segment.
+  const char* wire_bytes =
+      line.wire_in_segment
+          ? reinterpret_cast<const char*>(tvb_get_ptr(tvb, static_cast<gint>(line.stream_pos - seg_begin),
+                                                      static_cast<gint>(line.wire_len)))
+          : line.wire.data();
+  const std::string_view wire(wire_bytes, line.wire_len);
+  tap_line(line, wire, pinfo);
   // Without a tree and without columns (e.g. tshark -q -z ovms,tree) only the tap and the expert infos
   // are needed: skip decoding the fields again.
   if (!root && !pinfo->cinfo) {
@@ -406,13 +394,11 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
     return;
   }
   LineView v;
-  make_view(line, pool_alloc, pinfo->pool, v);  // on failure v.info says so; the wire text is still shown
+  make_view(line, wire, pool_alloc, pinfo->pool, v);  // on failure v.info says so; the wire text is still shown
   const guint tvb_len = tvb_captured_length(tvb);
 
   // Where the line's bytes are: in this segment, or (started earlier, WebSocket payload, the other
   // direction after a capture gap) in a tvb of its own.
-  const bool same_dir = line.dir == seg.dir && seg.begin >= 0;
-  const uint64_t seg_begin = same_dir ? static_cast<uint64_t>(seg.begin) : 0;
   const bool in_tvb =
       line.wire_in_segment ||
       (same_dir && line.stream_pos >= seg_begin && line.stream_pos + line.wire_len <= seg_begin + tvb_len &&
@@ -468,7 +454,7 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
       generated(proto_tree_add_string(lt, hf.summary, c.tvb, 0, 0,
                                       format_text(pinfo->pool, reinterpret_cast<const guchar*>(v.outer.summary),
                                                   std::strlen(v.outer.summary))));
-    add_message(c, lt, v.outer, message_label(pinfo, v.outer, ovms::line_kind_name(line.kind)),
+    add_message(c, lt, v.outer, v.outer.title,
                 v.outer.def ? message_ett(v.outer.def) : ett.message);
   }
 
@@ -485,7 +471,7 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
       if (v.inner.command) generated(proto_tree_add_string(pt, hf.command_name, ic.tvb, 0, 0, v.inner.command->name));
     }
     generated(proto_tree_add_boolean(pt, hf.paranoid_truncated, ic.tvb, 0, 0, in.truncated));
-    add_message(ic, pt, v.inner, message_label(pinfo, v.inner, "paranoid message"),
+    add_message(ic, pt, v.inner, v.inner.title,
                 v.inner.def ? message_ett(v.inner.def) : ett.message);
     add_diags(ic, pt, line_item, in.diags);
   }
