@@ -1,8 +1,13 @@
 // The capture analyzer: connections from packets, ports and content detection, reassembly into the
-// decoder, and survival of random input.
+// decoder, records as segments arrive (holes declared by the TCP layer's rule, not at the end),
+// connections released when they end, and survival of random input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "ovms/analyzer.h"
+#include "ovms/capture_reader.h"
 #include "ovms/capture_writer.h"
 #include "test_support.h"
 
@@ -23,8 +28,9 @@ Endpoint ep(uint8_t last, uint16_t port) {
 struct Wire {
   CaptureAnalyzer& a;
   uint64_t frame = 0;
-  void send(const Endpoint& src, const Endpoint& dst, uint32_t seq, uint8_t flags, const std::string& payload = "") {
-    auto f = build_tcp_frame(kDltEn10mb, src, dst, seq, 0, flags, reinterpret_cast<const uint8_t*>(payload.data()),
+  void send(const Endpoint& src, const Endpoint& dst, uint32_t seq, uint8_t flags, const std::string& payload = "",
+            uint32_t ack = 0) {
+    auto f = build_tcp_frame(kDltEn10mb, src, dst, seq, ack, flags, reinterpret_cast<const uint8_t*>(payload.data()),
                              payload.size());
     TcpSegment seg;
     ASSERT_EQ(parse_frame(kDltEn10mb, f.data(), f.size(), seg), ParseStatus::Ok);
@@ -120,4 +126,266 @@ TEST(Analyzer, SurvivesRandomSegments) {
   }
   a.finish();
   SUCCEED() << sink.records.size() << " records";
+}
+
+namespace {
+
+// Remembers during which frame's on_segment() (0: finish()) each record and orphan diagnostic came out.
+struct Stamped : Collect {
+  uint64_t now = 0;
+  std::vector<uint64_t> record_at, orphan_at;
+  void on_record(LineRecord& r) override {
+    record_at.push_back(now);
+    Collect::on_record(r);
+  }
+  void on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) override {
+    orphan_at.push_back(now);
+    Collect::on_orphan_diagnostic(conn, d);
+  }
+};
+
+std::string sample(const std::string& name) { return std::string(OVMS_SOURCE_DIR) + "/samples/" + name; }
+
+KeyStore sample_keys() {
+  std::string error;
+  auto keys = KeyStore::load_file(sample("keys.yaml"), error);
+  if (!keys) ADD_FAILURE() << error;
+  return keys ? std::move(*keys) : KeyStore();
+}
+
+// Feeds a sample to the analyzer one frame at a time, skipping the frames `skip` says to, and calls
+// `after(frame)` after each frame fed.
+template <typename Skip, typename After>
+void replay(const std::string& name, CaptureAnalyzer& a, Stamped& sink, Skip skip, After after) {
+  std::string error;
+  auto reader = CaptureReader::open(sample(name), error);
+  ASSERT_TRUE(reader) << error;
+  CapturedFrame frame;
+  TcpSegment seg;
+  while (reader->next(frame)) {
+    if (parse_frame(frame.dlt, frame.data, frame.caplen, seg) != ParseStatus::Ok || skip(frame.number, seg)) continue;
+    sink.now = frame.number;
+    a.on_segment(seg, frame.number, frame.ts);
+    after(frame.number);
+  }
+  sink.now = 0;
+}
+
+bool has(const std::vector<Diagnostic>& diags, DiagId id) {
+  return std::any_of(diags.begin(), diags.end(), [id](const Diagnostic& d) { return d.id == id; });
+}
+
+}  // namespace
+
+TEST(AnalyzerLive, RecordsComeOutWithTheSegmentThatCompletesThem) {
+  KeyStore keys = sample_keys();
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  replay("all.pcap", a, sink, [](uint64_t, const TcpSegment&) { return false; }, [](uint64_t) {});
+  const std::size_t before_finish = sink.records.size();
+  a.finish();
+  EXPECT_GT(before_finish, 1000u);
+  EXPECT_EQ(sink.records.size(), before_finish);  // every line of the sample is out before the end
+  for (std::size_t i = 0; i < sink.records.size(); ++i)
+    ASSERT_EQ(sink.records[i].frame, sink.record_at[i]) << "record " << i;
+}
+
+// A segment the capture missed: the lines after it come out as soon as the peer's ACK shows it is lost,
+// not at the end of input (a live capture never gets there).
+TEST(AnalyzerLive, LinesAfterALostSegmentComeOutBeforeTheEnd) {
+  // The car's longest connection in the sample, and the middle one of its payload segments.
+  std::map<uint16_t, std::vector<uint64_t>> car_segments;  // by the car's port
+  {
+    Stamped scan;
+    CaptureAnalyzer a(nullptr, scan);
+    replay("all.pcap", a, scan, [&](uint64_t n, const TcpSegment& seg) {
+      if (seg.dst.port == 6867 && seg.payload_len > 0) car_segments[seg.src.port].push_back(n);
+      return true;
+    }, [](uint64_t) {});
+  }
+  auto longest = std::max_element(car_segments.begin(), car_segments.end(),
+                                  [](const auto& x, const auto& y) { return x.second.size() < y.second.size(); });
+  ASSERT_NE(longest, car_segments.end());
+  ASSERT_GE(longest->second.size(), 10u);
+  const uint64_t lost = longest->second[longest->second.size() / 2];
+
+  KeyStore keys = sample_keys();
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  replay("all.pcap", a, sink, [&](uint64_t n, const TcpSegment&) { return n == lost; }, [](uint64_t) {});
+  const std::size_t records_before = sink.records.size(), orphans_before = sink.orphans.size();
+  a.finish();
+  EXPECT_EQ(sink.records.size(), records_before);  // nothing waited for the end
+
+  bool gap_seen = false;
+  for (std::size_t i = 0; i < sink.records.size(); ++i) {
+    if (!has(sink.records[i].diags, DiagId::TcpGap)) continue;
+    gap_seen = true;
+    EXPECT_GT(sink.record_at[i], lost);
+    EXPECT_NE(sink.record_at[i], 0u);
+  }
+  for (std::size_t i = 0; i < orphans_before; ++i)
+    if (sink.orphans[i].id == DiagId::TcpGap) gap_seen = true;
+  EXPECT_TRUE(gap_seen) << "no tcp.gap before finish() for the lost frame " << lost;
+  // The car's lines after the loss decode again (the decoder resynchronises on the keystream).
+  uint32_t conn = UINT32_MAX;
+  for (const ConnectionInfo& info : a.connections())
+    if (info.client.port == longest->first && info.server.port == 6867) conn = info.id;
+  const auto decoded_after = std::count_if(sink.records.begin(), sink.records.end(), [&](const LineRecord& r) {
+    return r.conn == conn && r.frame > lost && r.dir == Direction::ClientToServer && r.plain;
+  });
+  EXPECT_GT(decoded_after, 0);
+}
+
+TEST(AnalyzerLive, AHoleTheServerAcknowledgesIsDeclaredAtThatAck) {
+  Conversation c;
+  KeyStore keys = keys_for("DEMO", c.secret);
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  Wire w{a};
+  Endpoint cli = ep(2, 40002), srv = ep(1, 6867);
+  uint32_t up = 101, down = 901;
+  auto car = [&](const std::string& bytes, bool lost = false) {
+    sink.now = w.frame + 1;
+    if (lost) ++w.frame;  // the capture missed this one
+    else w.send(cli, srv, up, kAck | kPsh, bytes, down);
+    up += static_cast<uint32_t>(bytes.size());
+  };
+  auto server_ack = [&] {
+    sink.now = w.frame + 1;
+    w.send(srv, cli, down, kAck, "", up);
+  };
+  sink.now = 1;
+  w.send(cli, srv, 100, kSyn);
+  sink.now = 2;
+  w.send(srv, cli, 900, kSyn | kAck, "", 101);
+  car(c.welcome() + "\r\n");
+  sink.now = w.frame + 1;
+  std::string sw = c.server_welcome() + "\r\n";
+  w.send(srv, cli, down, kAck | kPsh, sw, up);
+  down += static_cast<uint32_t>(sw.size());
+  car(c.up.encrypt("MP-0 S80.0,K") + "\r\n");
+  car(c.up.encrypt("MP-0 D1,2") + "\r\n", true);
+  car(c.up.encrypt("MP-0 L48.1,11.5") + "\r\n");
+  car(c.up.encrypt("MP-0 A") + "\r\n");
+  const std::size_t before_ack = sink.records.size();
+  ASSERT_EQ(before_ack, 3u);  // the welcomes and S; L and A wait behind the hole
+  server_ack();  // the server has everything: the capture lost the D line
+  ASSERT_EQ(sink.records.size(), before_ack + 2) << "the lines after the hole waited";
+  // The line right after the hole is cut as far as the framer knows; the next one decrypts again.
+  const LineRecord& broken = sink.records[before_ack];
+  const LineRecord& next = sink.records[before_ack + 1];
+  EXPECT_TRUE(has(broken.diags, DiagId::TcpGap));
+  for (std::size_t i = before_ack; i < sink.records.size(); ++i) {
+    EXPECT_EQ(sink.record_at[i], w.frame);
+    EXPECT_EQ(sink.records[i].frame, w.frame);
+  }
+  EXPECT_EQ(next.plain.value_or("<not decrypted>"), "MP-0 A");
+}
+
+TEST(AnalyzerLive, ConnectionsOfASampleAreReleasedAsTheyEnd) {
+  KeyStore keys = sample_keys();
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  std::size_t most = 0, went_down = 0, last = 0;
+  replay("all.pcap", a, sink, [](uint64_t, const TcpSegment&) { return false; }, [&](uint64_t) {
+    most = std::max(most, a.live_connections());
+    if (a.live_connections() < last) ++went_down;
+    last = a.live_connections();
+  });
+  EXPECT_GT(went_down, 0u);
+  EXPECT_LT(a.live_connections(), a.connections().size());
+  EXPECT_LT(a.live_connections(), most);
+  a.finish();
+  EXPECT_EQ(a.live_connections(), 0u);
+}
+
+TEST(AnalyzerLive, AMillionShortConnectionsDoNotPileUp) {
+  Conversation c;
+  KeyStore keys = keys_for("DEMO", c.secret);
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  Wire w{a};
+  const std::string welcome = c.welcome() + "\r\n";
+  const int n = 20000;  // enough to see the table stay flat, quick enough for every test run
+  for (int i = 0; i < n; ++i) {
+    Endpoint cli = ep(static_cast<uint8_t>(2 + i % 200), static_cast<uint16_t>(1024 + i)), srv = ep(1, 6867);
+    const uint32_t isn = 1000u * static_cast<uint32_t>(i), sisn = 7u * static_cast<uint32_t>(i);
+    const uint32_t end = isn + 1 + static_cast<uint32_t>(welcome.size());
+    w.send(cli, srv, isn, kSyn);
+    w.send(srv, cli, sisn, kSyn | kAck, "", isn + 1);
+    w.send(cli, srv, isn + 1, kAck | kPsh, welcome, sisn + 1);
+    if (i % 2) {
+      w.send(srv, cli, sisn + 1, kRst | kAck, "", end);  // refused
+    } else {
+      w.send(cli, srv, end, kFin | kAck, "", sisn + 1);
+      w.send(srv, cli, sisn + 1, kFin | kAck, "", end + 1);
+      w.send(cli, srv, end + 1, kAck, "", sisn + 2);  // the last ACK: no new connection
+    }
+    ASSERT_EQ(a.live_connections(), 0u) << "connection " << i;
+  }
+  EXPECT_EQ(a.connections().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(sink.records.size(), static_cast<std::size_t>(n));  // each welcome, as it came
+  a.finish();
+}
+
+TEST(AnalyzerLive, ATupleReusedAfterTheEndIsANewConnection) {
+  Collect sink;
+  CaptureAnalyzer a(nullptr, sink);
+  Wire w{a};
+  Endpoint cli = ep(2, 40003), srv = ep(1, 6867);
+  for (int round = 0; round < 2; ++round) {
+    w.send(cli, srv, 100, kSyn);
+    w.send(srv, cli, 900, kSyn | kAck, "", 101);
+    w.send(cli, srv, 101, kFin | kAck, "", 901);
+    w.send(srv, cli, 901, kFin | kAck, "", 102);
+    EXPECT_EQ(a.live_connections(), 0u);
+    w.send(cli, srv, 102, kAck, "", 902);          // late: the last ACK
+    w.send(srv, cli, 901, kFin | kAck, "", 102);   // late: a retransmitted FIN
+    EXPECT_EQ(a.live_connections(), 0u);
+    EXPECT_EQ(a.connections().size(), static_cast<std::size_t>(round + 1));
+  }
+}
+
+TEST(AnalyzerLive, APartialLastLineComesOutWhenTheConnectionCloses) {
+  Conversation c;
+  KeyStore keys = keys_for("DEMO", c.secret);
+  Stamped sink;
+  CaptureAnalyzer a(&keys, sink);
+  Wire w{a};
+  Endpoint cli = ep(2, 40004), srv = ep(1, 6867);
+  const std::string welcome = c.welcome();  // no line end
+  const uint32_t end = 101 + static_cast<uint32_t>(welcome.size());
+  w.send(cli, srv, 100, kSyn);
+  w.send(srv, cli, 900, kSyn | kAck, "", 101);
+  w.send(cli, srv, 101, kAck | kPsh, welcome, 901);
+  w.send(cli, srv, end, kFin | kAck, "", 901);
+  EXPECT_TRUE(sink.records.empty());
+  sink.now = w.frame + 1;
+  w.send(srv, cli, 901, kFin | kAck, "", end + 1);
+  ASSERT_EQ(sink.records.size(), 1u);
+  EXPECT_EQ(sink.record_at[0], w.frame);
+  EXPECT_EQ(sink.records[0].frame, w.frame);
+  EXPECT_TRUE(has(sink.records[0].diags, DiagId::TcpLineUnterminated));
+  EXPECT_EQ(a.live_connections(), 0u);
+}
+
+TEST(AnalyzerLive, ConnectionsThatAreNotOvmsAreReleasedToo) {
+  Collect sink;
+  CaptureAnalyzer a(nullptr, sink);
+  Wire w{a};
+  for (uint16_t i = 0; i < 100; ++i) {
+    Endpoint cli = ep(2, static_cast<uint16_t>(30000 + i)), srv = ep(1, 80);
+    w.send(cli, srv, 1, kSyn);
+    w.send(srv, cli, 50, kSyn | kAck, "", 2);
+    w.send(cli, srv, 2, kAck | kPsh, "GET / HTTP/1.1\r\n\r\n", 51);
+    w.send(srv, cli, 51, kAck | kPsh, "HTTP/1.1 200 OK\r\n\r\n", 20);
+    w.send(cli, srv, 20, kFin | kAck, "", 71);
+    w.send(srv, cli, 71, kFin | kAck, "", 21);
+    EXPECT_EQ(a.live_connections(), 0u);
+  }
+  EXPECT_EQ(a.connections().size(), 100u);
+  a.finish();
+  EXPECT_TRUE(sink.records.empty());
+  EXPECT_TRUE(sink.orphans.empty());
 }
