@@ -175,6 +175,44 @@ bool has(const std::vector<Diagnostic>& diags, DiagId id) {
   return std::any_of(diags.begin(), diags.end(), [id](const Diagnostic& d) { return d.id == id; });
 }
 
+enum Side { kCar = 0, kServer = 1 };
+
+// One scripted TCP connection on a Wire: sequence and ACK numbers follow what each side sent, and the
+// sink is told which frame is being fed.
+struct Link {
+  Wire& w;
+  Stamped& sink;
+  Endpoint ends[2];
+  uint32_t next[2];  // next sequence number per side
+
+  void open() {
+    next[kCar] -= 1;
+    next[kServer] -= 1;
+    send(kCar, "", kSyn);
+    send(kServer, "", kSyn | kAck);
+  }
+  // `lost`: the segment is sent (the numbers move on) but the capture misses it.
+  void send(Side from, const std::string& bytes, uint8_t flags = kAck | kPsh, bool lost = false) {
+    const Side to = from == kCar ? kServer : kCar;
+    sink.now = w.frame + 1;
+    if (lost) ++w.frame;
+    else w.send(ends[from], ends[to], next[from], flags, bytes, next[to]);
+    next[from] += static_cast<uint32_t>(bytes.size()) + ((flags & (kSyn | kFin)) ? 1 : 0);
+  }
+};
+
+// An analyzer with the keys of a scripted conversation.
+struct Scripted {
+  Conversation c;
+  KeyStore keys = keys_for("DEMO", c.secret);
+  Stamped sink;
+  CaptureAnalyzer a{&keys, sink};
+  Wire w{a};
+  Link link(uint16_t car_port, uint8_t car_host = 2, uint32_t isn = 100, uint16_t server_port = 6867) {
+    return Link{w, sink, {ep(car_host, car_port), ep(1, server_port)}, {isn + 1, isn / 2 + 901}};
+  }
+};
+
 }  // namespace
 
 TEST(AnalyzerLive, RecordsComeOutWithTheSegmentThatCompletesThem) {
@@ -238,49 +276,26 @@ TEST(AnalyzerLive, LinesAfterALostSegmentComeOutBeforeTheEnd) {
 }
 
 TEST(AnalyzerLive, AHoleTheServerAcknowledgesIsDeclaredAtThatAck) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Stamped sink;
-  CaptureAnalyzer a(&keys, sink);
-  Wire w{a};
-  Endpoint cli = ep(2, 40002), srv = ep(1, 6867);
-  uint32_t up = 101, down = 901;
-  auto car = [&](const std::string& bytes, bool lost = false) {
-    sink.now = w.frame + 1;
-    if (lost) ++w.frame;  // the capture missed this one
-    else w.send(cli, srv, up, kAck | kPsh, bytes, down);
-    up += static_cast<uint32_t>(bytes.size());
-  };
-  auto server_ack = [&] {
-    sink.now = w.frame + 1;
-    w.send(srv, cli, down, kAck, "", up);
-  };
-  sink.now = 1;
-  w.send(cli, srv, 100, kSyn);
-  sink.now = 2;
-  w.send(srv, cli, 900, kSyn | kAck, "", 101);
-  car(c.welcome() + "\r\n");
-  sink.now = w.frame + 1;
-  std::string sw = c.server_welcome() + "\r\n";
-  w.send(srv, cli, down, kAck | kPsh, sw, up);
-  down += static_cast<uint32_t>(sw.size());
-  car(c.up.encrypt("MP-0 S80.0,K") + "\r\n");
-  car(c.up.encrypt("MP-0 D1,2") + "\r\n", true);
-  car(c.up.encrypt("MP-0 L48.1,11.5") + "\r\n");
-  car(c.up.encrypt("MP-0 A") + "\r\n");
-  const std::size_t before_ack = sink.records.size();
+  Scripted t;
+  Link l = t.link(40002);
+  l.open();
+  l.send(kCar, t.c.welcome() + "\r\n");
+  l.send(kServer, t.c.server_welcome() + "\r\n");
+  l.send(kCar, t.c.up.encrypt("MP-0 S80.0,K") + "\r\n");
+  l.send(kCar, t.c.up.encrypt("MP-0 D1,2") + "\r\n", kAck | kPsh, true);  // the capture missed it
+  l.send(kCar, t.c.up.encrypt("MP-0 L48.1,11.5") + "\r\n");
+  l.send(kCar, t.c.up.encrypt("MP-0 A") + "\r\n");
+  const std::size_t before_ack = t.sink.records.size();
   ASSERT_EQ(before_ack, 3u);  // the welcomes and S; L and A wait behind the hole
-  server_ack();  // the server has everything: the capture lost the D line
-  ASSERT_EQ(sink.records.size(), before_ack + 2) << "the lines after the hole waited";
+  l.send(kServer, "", kAck);  // the server has everything: the capture lost the D line
+  ASSERT_EQ(t.sink.records.size(), before_ack + 2) << "the lines after the hole waited";
   // The line right after the hole is cut as far as the framer knows; the next one decrypts again.
-  const LineRecord& broken = sink.records[before_ack];
-  const LineRecord& next = sink.records[before_ack + 1];
-  EXPECT_TRUE(has(broken.diags, DiagId::TcpGap));
-  for (std::size_t i = before_ack; i < sink.records.size(); ++i) {
-    EXPECT_EQ(sink.record_at[i], w.frame);
-    EXPECT_EQ(sink.records[i].frame, w.frame);
+  EXPECT_TRUE(has(t.sink.records[before_ack].diags, DiagId::TcpGap));
+  for (std::size_t i = before_ack; i < t.sink.records.size(); ++i) {
+    EXPECT_EQ(t.sink.record_at[i], t.w.frame);
+    EXPECT_EQ(t.sink.records[i].frame, t.w.frame);
   }
-  EXPECT_EQ(next.plain.value_or("<not decrypted>"), "MP-0 A");
+  EXPECT_EQ(t.sink.records.back().plain.value_or("<not decrypted>"), "MP-0 A");
 }
 
 TEST(AnalyzerLive, ConnectionsOfASampleAreReleasedAsTheyEnd) {
@@ -301,91 +316,72 @@ TEST(AnalyzerLive, ConnectionsOfASampleAreReleasedAsTheyEnd) {
 }
 
 TEST(AnalyzerLive, AMillionShortConnectionsDoNotPileUp) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Stamped sink;
-  CaptureAnalyzer a(&keys, sink);
-  Wire w{a};
-  const std::string welcome = c.welcome() + "\r\n";
+  Scripted t;
+  const std::string welcome = t.c.welcome() + "\r\n";
   const int n = 20000;  // enough to see the table stay flat, quick enough for every test run
   for (int i = 0; i < n; ++i) {
-    Endpoint cli = ep(static_cast<uint8_t>(2 + i % 200), static_cast<uint16_t>(1024 + i)), srv = ep(1, 6867);
-    const uint32_t isn = 1000u * static_cast<uint32_t>(i), sisn = 7u * static_cast<uint32_t>(i);
-    const uint32_t end = isn + 1 + static_cast<uint32_t>(welcome.size());
-    w.send(cli, srv, isn, kSyn);
-    w.send(srv, cli, sisn, kSyn | kAck, "", isn + 1);
-    w.send(cli, srv, isn + 1, kAck | kPsh, welcome, sisn + 1);
+    Link l = t.link(static_cast<uint16_t>(1024 + i), static_cast<uint8_t>(2 + i % 200), 1000u * static_cast<uint32_t>(i));
+    l.open();
+    l.send(kCar, welcome);
     if (i % 2) {
-      w.send(srv, cli, sisn + 1, kRst | kAck, "", end);  // refused
+      l.send(kServer, "", kRst | kAck);  // refused
     } else {
-      w.send(cli, srv, end, kFin | kAck, "", sisn + 1);
-      w.send(srv, cli, sisn + 1, kFin | kAck, "", end + 1);
-      w.send(cli, srv, end + 1, kAck, "", sisn + 2);  // the last ACK: no new connection
+      l.send(kCar, "", kFin | kAck);
+      l.send(kServer, "", kFin | kAck);
+      l.send(kCar, "", kAck);  // the last ACK: no new connection
     }
-    ASSERT_EQ(a.live_connections(), 0u) << "connection " << i;
+    ASSERT_EQ(t.a.live_connections(), 0u) << "connection " << i;
   }
-  EXPECT_EQ(a.connections().size(), static_cast<std::size_t>(n));
-  EXPECT_EQ(sink.records.size(), static_cast<std::size_t>(n));  // each welcome, as it came
-  a.finish();
+  EXPECT_EQ(t.a.connections().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(t.sink.records.size(), static_cast<std::size_t>(n));  // each welcome, as it came
+  t.a.finish();
 }
 
 TEST(AnalyzerLive, ATupleReusedAfterTheEndIsANewConnection) {
-  Collect sink;
-  CaptureAnalyzer a(nullptr, sink);
-  Wire w{a};
-  Endpoint cli = ep(2, 40003), srv = ep(1, 6867);
+  Scripted t;
   for (int round = 0; round < 2; ++round) {
-    w.send(cli, srv, 100, kSyn);
-    w.send(srv, cli, 900, kSyn | kAck, "", 101);
-    w.send(cli, srv, 101, kFin | kAck, "", 901);
-    w.send(srv, cli, 901, kFin | kAck, "", 102);
-    EXPECT_EQ(a.live_connections(), 0u);
-    w.send(cli, srv, 102, kAck, "", 902);          // late: the last ACK
-    w.send(srv, cli, 901, kFin | kAck, "", 102);   // late: a retransmitted FIN
-    EXPECT_EQ(a.live_connections(), 0u);
-    EXPECT_EQ(a.connections().size(), static_cast<std::size_t>(round + 1));
+    Link l = t.link(40003);
+    l.open();
+    l.send(kCar, "", kFin | kAck);
+    l.send(kServer, "", kFin | kAck);
+    EXPECT_EQ(t.a.live_connections(), 0u);
+    l.send(kCar, "", kAck);  // late: the last ACK
+    l.next[kServer] -= 1;
+    l.send(kServer, "", kFin | kAck);  // late: a retransmitted FIN
+    EXPECT_EQ(t.a.live_connections(), 0u);
+    EXPECT_EQ(t.a.connections().size(), static_cast<std::size_t>(round + 1));
   }
 }
 
 TEST(AnalyzerLive, APartialLastLineComesOutWhenTheConnectionCloses) {
-  Conversation c;
-  KeyStore keys = keys_for("DEMO", c.secret);
-  Stamped sink;
-  CaptureAnalyzer a(&keys, sink);
-  Wire w{a};
-  Endpoint cli = ep(2, 40004), srv = ep(1, 6867);
-  const std::string welcome = c.welcome();  // no line end
-  const uint32_t end = 101 + static_cast<uint32_t>(welcome.size());
-  w.send(cli, srv, 100, kSyn);
-  w.send(srv, cli, 900, kSyn | kAck, "", 101);
-  w.send(cli, srv, 101, kAck | kPsh, welcome, 901);
-  w.send(cli, srv, end, kFin | kAck, "", 901);
-  EXPECT_TRUE(sink.records.empty());
-  sink.now = w.frame + 1;
-  w.send(srv, cli, 901, kFin | kAck, "", end + 1);
-  ASSERT_EQ(sink.records.size(), 1u);
-  EXPECT_EQ(sink.record_at[0], w.frame);
-  EXPECT_EQ(sink.records[0].frame, w.frame);
-  EXPECT_TRUE(has(sink.records[0].diags, DiagId::TcpLineUnterminated));
-  EXPECT_EQ(a.live_connections(), 0u);
+  Scripted t;
+  Link l = t.link(40004);
+  l.open();
+  l.send(kCar, t.c.welcome());  // no line end
+  l.send(kCar, "", kFin | kAck);
+  EXPECT_TRUE(t.sink.records.empty());
+  l.send(kServer, "", kFin | kAck);
+  ASSERT_EQ(t.sink.records.size(), 1u);
+  EXPECT_EQ(t.sink.record_at[0], t.w.frame);
+  EXPECT_EQ(t.sink.records[0].frame, t.w.frame);
+  EXPECT_TRUE(has(t.sink.records[0].diags, DiagId::TcpLineUnterminated));
+  EXPECT_EQ(t.a.live_connections(), 0u);
 }
 
 TEST(AnalyzerLive, ConnectionsThatAreNotOvmsAreReleasedToo) {
-  Collect sink;
-  CaptureAnalyzer a(nullptr, sink);
-  Wire w{a};
+  Scripted t;
   for (uint16_t i = 0; i < 100; ++i) {
-    Endpoint cli = ep(2, static_cast<uint16_t>(30000 + i)), srv = ep(1, 80);
-    w.send(cli, srv, 1, kSyn);
-    w.send(srv, cli, 50, kSyn | kAck, "", 2);
-    w.send(cli, srv, 2, kAck | kPsh, "GET / HTTP/1.1\r\n\r\n", 51);
-    w.send(srv, cli, 51, kAck | kPsh, "HTTP/1.1 200 OK\r\n\r\n", 20);
-    w.send(cli, srv, 20, kFin | kAck, "", 71);
-    w.send(srv, cli, 71, kFin | kAck, "", 21);
-    EXPECT_EQ(a.live_connections(), 0u);
+    Link l = t.link(static_cast<uint16_t>(30000 + i), 2, 1, 80);
+    l.open();
+    l.send(kCar, "GET / HTTP/1.1\r\n\r\n");
+    l.send(kServer, "HTTP/1.1 200 OK\r\n\r\n");
+    l.send(kCar, "", kFin | kAck);
+    l.send(kServer, "", kFin | kAck);
+    EXPECT_EQ(t.a.live_connections(), 0u);
   }
-  EXPECT_EQ(a.connections().size(), 100u);
-  a.finish();
-  EXPECT_TRUE(sink.records.empty());
-  EXPECT_TRUE(sink.orphans.empty());
+  EXPECT_EQ(t.a.connections().size(), 100u);
+  t.a.finish();
+  EXPECT_TRUE(t.sink.records.empty());
+  ASSERT_EQ(t.sink.orphans.size(), 1u);  // nothing but the key no connection used
+  EXPECT_EQ(t.sink.orphans[0].id, DiagId::KeyUnused);
 }

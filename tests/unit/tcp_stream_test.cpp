@@ -45,6 +45,13 @@ TcpStreamOptions no_limits() {
   return o;
 }
 
+// The default rule with another segment limit.
+TcpStreamOptions segment_limit(uint32_t n) {
+  TcpStreamOptions o;
+  o.hole_segment_limit = n;
+  return o;
+}
+
 struct Stream {
   explicit Stream(TcpStreamOptions o = no_limits()) : s(o) {}
   TcpDirectionStream s;
@@ -396,9 +403,7 @@ TEST(TcpStreamLostBytes, AnAckSeenBeforeTheBytesPastTheHoleDeclaresItAtOnce) {
 }
 
 TEST(TcpStreamLostBytes, SegmentLimitCountsFromTheSegmentThatOpenedTheHole) {
-  TcpStreamOptions o;
-  o.hole_segment_limit = 4;
-  Stream t(o);
+  Stream t(segment_limit(4));
   t.seg(0, "", kSyn);
   t.seg(1, "ab");  // [0,2)
   t.seg(5, "x");   // 1: opens the hole [2,4)
@@ -422,9 +427,7 @@ TEST(TcpStreamLostBytes, DefaultSegmentLimitIsEight) {
 }
 
 TEST(TcpStreamLostBytes, EachHoleAgesFromWhenItOpened) {
-  TcpStreamOptions o;
-  o.hole_segment_limit = 3;
-  Stream t(o);
+  Stream t(segment_limit(3));
   t.seg(0, "", kSyn);
   t.seg(1, "a");  // [0,1)
   t.seg(3, "c");  // hole A [1,2) opens
@@ -440,9 +443,7 @@ TEST(TcpStreamLostBytes, EachHoleAgesFromWhenItOpened) {
 }
 
 TEST(TcpStreamLostBytes, BytesPutIntoAHoleKeepTheHolesAge) {
-  TcpStreamOptions o;
-  o.hole_segment_limit = 3;
-  Stream t(o);
+  Stream t(segment_limit(3));
   t.seg(0, "", kSyn);
   t.seg(1, "a");   // [0,1)
   t.seg(6, "f");   // 1: opens [1,5)
