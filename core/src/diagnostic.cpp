@@ -43,6 +43,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::WebSocketMalformed, "websocket.malformed", S::Error, G::Malformed, "Malformed WebSocket frame or upgrade"},
     {DiagId::ResponseUnmatched, "command.response_unmatched", S::Note, G::Sequence, "Command response without a request in this connection"},
     {DiagId::KeyUnused, "key.unused", S::Note, G::Decryption, "Key never matched any connection"},
+    {DiagId::CaptureDropped, "capture.dropped", S::Warning, G::Sequence, "Packets dropped by the kernel before the capture saw them"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

@@ -31,6 +31,7 @@
 #include <new>
 
 #include "fields.h"
+#include "follow.h"
 #include "ovms/packet.h"
 #include "ovms/protocol.h"
 #include "plugin.h"
@@ -264,6 +265,8 @@ void add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gint start
   if (c.n_malformed < c.max_malformed) c.malformed[c.n_malformed++] = Malformed{f.def ? f.def->name : "", pi};
 }
 
+constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
+
 void add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
   const bool located = f.offset >= 0;
   const gint start = located ? c.base + f.offset : 0;
@@ -314,9 +317,28 @@ void add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
         proto_item_append_text(pi, " (sent as %s)",
                                format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(f.text), f.text_len));
       if (def.type == ovms::FieldType::Hex) proto_item_append_text(pi, " (0x%" PRIx64 ")", static_cast<uint64_t>(f.i));
-      if (def.type == ovms::FieldType::Timestamp && f.i > 0)
-        proto_item_append_text(pi, " (%s)",
-                               abs_time_secs_to_str(c.pinfo->pool, static_cast<time_t>(f.i), ABSOLUTE_TIME_UTC, TRUE));
+      break;
+    }
+    case Rep::Time: {
+      if (!numeric) {
+        add_malformed(c, tree, f, start, len, "epoch seconds");
+        break;
+      }
+      // -1 (and 0) mean "no time": not a date, so not the time field (a filter on it does not match).
+      const double secs = f.kind == ovms::FieldValue::Kind::Int ? static_cast<double>(f.i) : f.f;
+      if (!(secs > 0)) {
+        proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)", def.label,
+                                     printable(c.pinfo, f.text, f.text_len));
+        break;
+      }
+      if (secs > kLastEpochSecond) {
+        add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
+        break;
+      }
+      nstime_t t;
+      t.secs = static_cast<time_t>(secs);
+      t.nsecs = static_cast<int>((secs - static_cast<double>(t.secs)) * 1e9);
+      proto_tree_add_time(tree, *fh->id, c.tvb, start, len, &t);
       break;
     }
     case Rep::Flags: {
@@ -543,6 +565,7 @@ void show(const Segment* seg, tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
   if (seg->held) generated(proto_tree_add_boolean(root, hf.held, tvb, 0, 0, TRUE));
   if (seg->reassembled_in) generated(proto_tree_add_uint(root, hf.reassembled_in, tvb, 0, 0, seg->reassembled_in));
   for (std::size_t i = 0; i < seg->lines.size(); ++i) show_line(*seg, seg->lines[i], i, tvb, pinfo, root);
+  follow_segment(*seg, tvb, pinfo);
   if (!seg->orphans.empty()) {
     FieldCtx c{pinfo, tvb, 0, nullptr, 0, 0};
     add_diags(c, root, ti, seg->orphans);
@@ -719,6 +742,7 @@ void register_protocol() {
   register_key_prefs(module);
   ovms_handle = register_dissector("ovms", dissect_ovms, proto_ovms);
   ovms_tap = register_ovms_tap();
+  register_ovms_follow(proto_ovms);
 }
 
 void register_handoff() {

@@ -68,7 +68,7 @@ const char* type_name(ovms::FieldType t) {
     case ovms::FieldType::Enum: return "enumeration";
     case ovms::FieldType::Flags: return "bit flags";
     case ovms::FieldType::Bool: return "boolean (0/1, -1 stale)";
-    case ovms::FieldType::Timestamp: return "epoch seconds (-1: none)";
+    case ovms::FieldType::Timestamp: return "absolute time, sent as epoch seconds (-1: none)";
     case ovms::FieldType::Hex: return "hexadecimal integer";
   }
   return "?";
@@ -136,8 +136,12 @@ void add_catalog_field(const std::string& prefix, const std::string& label_prefi
       display = BASE_DEC | BASE_VAL64_STRING;
       strings = kBoolValues;
       break;
-    case ovms::FieldType::Int:
     case ovms::FieldType::Timestamp:
+      rep = Rep::Time;
+      ft = FT_ABSOLUTE_TIME;
+      display = ABSOLUTE_TIME_UTC;
+      break;
+    case ovms::FieldType::Int:
     case ovms::FieldType::Hex:
       rep = Rep::Int64;
       ft = FT_INT64;

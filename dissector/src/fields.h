@@ -15,7 +15,8 @@ namespace ovms_ws {
 
 // How a catalog field is represented in Wireshark.
 enum class Rep : uint8_t {
-  Int64,   // Int, numeric Enum, Bool, Timestamp, Hex: FT_INT64
+  Int64,   // Int, numeric Enum, Bool, Hex: FT_INT64
+  Time,    // Timestamp (epoch seconds): FT_ABSOLUTE_TIME, so Wireshark shows, sorts and filters it as a date
   Double,  // Float: FT_DOUBLE
   String,  // Text and keyword Enum: FT_STRING
   Flags,   // Flags: FT_UINT8/16/32 (as wide as its bits) with one FT_BOOLEAN per FlagBit

@@ -98,8 +98,17 @@ void uat_changed() { rebuild(); }
 void register_key_prefs(module_t* module) {
   prefs_register_filename_preference(
       module, "keys_file", "Keys file",
-      "A YAML keys file (vehicles with their server, module passwords, ICCID and VIN; scheme-1 accounts), "
-      "as used by ovmsdump -k. See keys/README.md.",
+      "A YAML keys file, the one ovmsdump -k reads. For example:\n"
+      "vehicles:\n"
+      "  - id: DEMO\n"
+      "    server_password: demo-secret-1\n"
+      "    module_password: paranoid-pass   # optional (paranoid mode)\n"
+      "    iccid: \"8944500102198304826\"   # optional (auto-provisioning)\n"
+      "    vin: WVWZZZAAZLD000042            # optional (auto-provisioning)\n"
+      "accounts:                           # scheme 1 (plain-text logins)\n"
+      "  - username: alice\n"
+      "    password: s3cret\n"
+      "The whole format: " OVMS_KEYS_DOC " (installed with the plugin), or keys/README.md of OVMS Inspector.",
       &g_keys_file, FALSE);
 
   static uat_field_t fields[] = {

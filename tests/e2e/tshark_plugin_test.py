@@ -16,6 +16,7 @@ What is checked:
   * a non-standard port: the heuristic, Decode As (-d) and the port preference;
   * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample.
 """
+import datetime
 import json
 import os
 import re
@@ -253,6 +254,7 @@ class Plugin(unittest.TestCase):
             "ovms.environment.doors1": "FT_UINT8", "ovms.environment.doors1.fl_door": "FT_BOOLEAN",
             "ovms.environment.lock_state": "FT_INT64", "ovms.command.mode": "FT_INT64",
             "ovms.command_response.value": "FT_STRING", "ovms.ap_record.server": "FT_STRING",
+            "ovms.status.last_charge_end": "FT_ABSOLUTE_TIME", "ovms.firmware.service_time": "FT_ABSOLUTE_TIME",
         }.items():
             self.assertEqual(fields.get(name), ftype, name)
         self.assertGreater(len(fields), 250, "catalog fields missing")
@@ -269,6 +271,10 @@ class Plugin(unittest.TestCase):
     def test_preferences(self):
         out, _ = tshark("-G", "defaultprefs")
         self.assertIn("ovms.keys_file:", out)
+        # The description tells a user of an installed plugin where the format is: an installed file, not a
+        # path in our source tree alone, and an example to start from.
+        self.assertRegex(out, r"share/doc/[^ ]+/keys\.md")
+        self.assertIn("server_password", out)
         out, _ = tshark("-G", "heuristic-decodes")
         self.assertRegex(out, r"(?m)^tcp\s+ovms\s+T")
 
@@ -605,6 +611,96 @@ class Output(unittest.TestCase):
         got = tshark_json(pcap, "-2", "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.response_in",
                           fields=("frame.number", "ovms.response_in"))
         self.assertTrue(got, "no ovms.response_in on the requests")
+
+
+
+class EpochTimes(unittest.TestCase):
+    """Epoch-second fields are absolute times: Wireshark shows, sorts and filters them as dates."""
+
+    def test_dates(self):
+        pcap = need("basic")
+        records = ovmsdump(pcap)
+        want = {r["frame"]: r["fields"]["service_time"] for r in records
+                if r.get("code") == "F" and r["fields"].get("service_time", -1) > 0}
+        self.assertTrue(want, "basic.pcap has no F message with a service time")
+        out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.firmware.service_time",
+                        "-T", "fields", "-e", "frame.number", "-e", "ovms.firmware.service_time")
+        got = {}
+        for line in out.splitlines():
+            frame, when = line.split("\t")
+            got[int(frame)] = when
+        self.assertEqual(sorted(got), sorted(want))
+        for frame, secs in want.items():
+            date = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc)
+            self.assertIn(date.strftime("%Y %H:%M:%S"), got[frame].replace(f"{date.day}, ", ""), got[frame])
+        # A date filter selects them; "none" (-1) is no date at all.
+        later, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y",
+                          'ovms.firmware.service_time > "2020-01-01 00:00:00"', "-T", "fields", "-e", "frame.number")
+        self.assertEqual(sorted(int(x) for x in later.split()), sorted(want))
+        none, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.status.last_charge_end",
+                         "-T", "fields", "-e", "frame.number")
+        self.assertEqual(none.split(), [], "a -1 time must not be a date")
+
+
+def follow_chunks(text):
+    """The data chunks of `tshark -z follow,PROTO,ascii,N`: [(from_node1, data)] in order."""
+    body = text.split("\nNode 1: ", 1)[1].split("\n", 1)[1]
+    chunks, pos = [], 0
+    while True:
+        m = re.compile(r"(\t?)(\d+)\n").match(body, pos)
+        if not m:
+            break
+        start = m.end()
+        chunks.append((m.group(1) == "\t", body[start:start + int(m.group(2))]))
+        pos = start + int(m.group(2))
+        while body.startswith("\n", pos):
+            pos += 1
+    return chunks
+
+
+class Follow(unittest.TestCase):
+    """-z follow,ovms: a connection's decrypted messages, both directions, as ovmsdump decodes them."""
+
+    @staticmethod
+    def followed_text(rec):
+        inner = rec.get("inner")
+        if inner and inner.get("plain") is not None:
+            return inner["plain"]
+        return rec["plain"] if rec["plain"] is not None else rec["wire"]
+
+    def check(self, name):
+        pcap = need(name)
+        records = [r for r in ovmsdump(pcap) if not emitted_at_end_of_capture(r)]
+        for conn in sorted({r["conn"] for r in records}):
+            mine = [r for r in records if r["conn"] == conn]
+            out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", f"follow,ovms,ascii,{conn}")
+            self.assertIn("Follow: ovms,ascii", out)
+            self.assertIn(f"Filter: tcp.stream eq {conn}", out)
+            chunks = follow_chunks(out)
+            for node, direction in ((False, "c2s"), (True, "s2c")):
+                got = "".join(data for n, data in chunks if n == node)
+                want = "".join(self.followed_text(r) + "\n" for r in mine if r["dir"] == direction)
+                self.assertEqual(got, want, f"{name} conn {conn} {direction}")
+
+    def test_basic(self):
+        self.check("basic")
+
+    def test_paranoid_shows_inner_messages(self):
+        self.check("paranoid")
+        out, _ = tshark("-r", need("paranoid"), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "follow,ovms,ascii,0")
+        self.assertIn("\nMP-0 S", out)  # the status inside the paranoid EM, decrypted
+        self.assertNotIn("MP-0 EM", out)
+
+    def test_without_keys_shows_the_wire(self):
+        pcap = need("basic")
+        out, _ = tshark("-r", pcap, "-q", "-z", "follow,ovms,ascii,0")
+        self.assertIn("MP-C 0 ", out)  # the welcome is plaintext
+        self.assertNotIn("MP-0 ", out)  # nothing decrypts without the keys
+
+    def test_hex_mode(self):
+        out, _ = tshark("-r", need("basic"), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "follow,ovms,hex,0")
+        self.assertIn("Follow: ovms,hex", out)
+        self.assertIn("4d 50 2d 30 20", out)  # "MP-0 " in hex
 
 
 if __name__ == "__main__":

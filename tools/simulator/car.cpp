@@ -5,7 +5,9 @@
 
 #include "car_commands.h"
 #include "car_messages.h"
+#include "ovms/line_encoder.h"
 #include "ovms/protocol.h"
+#include "ovms/welcome_lines.h"
 
 namespace ovms::sim {
 
@@ -46,7 +48,7 @@ OvmsSession& Car::autoprovision(double t, double relogin_after) {
   sp.rtt = p_.rtt;
   sp.think = rng_.uniform(0.005, 0.03);
   s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
-  s_->open_with_line(t, "AP-C 0 " + p_.vin);
+  s_->open_with_line(t, ap_request_line(p_.vin));
   return *s_;
 }
 
@@ -103,11 +105,8 @@ void Car::disconnect(double t) {
 }
 
 std::string Car::wrap(const std::string& body) {
-  if (!p_.paranoid || body.empty() || pkey_.empty()) return body;
-  const char code = body[0];
-  if (code == 'E' || code == 'A' || code == 'a' || code == 'g' || code == 'P') return body;  // never wrapped
-  std::string inner = paranoid_wrap(pkey_, code, std::string_view(body).substr(1), p_.v3_truncates_paranoid);
-  return inner.substr(kMsgPrefix.size());
+  if (!p_.paranoid || body.empty() || pkey_.empty() || !paranoid_wraps(body[0])) return body;
+  return paranoid_envelope(pkey_, body, p_.v3_truncates_paranoid);
 }
 
 void Car::send(double t, const std::vector<std::string>& bodies) {

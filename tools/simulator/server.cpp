@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "ovms/line_encoder.h"
 #include "ovms/protocol.h"
+#include "ovms/welcome_lines.h"
 #include "session.h"
 #include "sim.h"
 
@@ -81,8 +83,7 @@ VehicleRecord* Server::vehicle(const std::string& id) {
 }
 
 std::size_t Server::wire_size(const OvmsSession& s, std::size_t body_len) const {
-  if (s.params().scheme == 1) return body_len;
-  return 4 * ((kMsgPrefix.size() + body_len + 2) / 3);
+  return message_text_length(s.params().scheme, body_len);
 }
 
 void Server::account(OvmsSession& s, VehicleRecord& v, double t, std::size_t rx, std::size_t tx) {
@@ -170,8 +171,7 @@ void Server::welcome(OvmsSession& s, Conn& c, double t, const std::string& line)
     c.scheme = 1;
     c.vehicle = v->id;
     c.logged_in = true;
-    std::string reply = "MP-S 1 " + w[2] + " " + v->id;
-    for (const std::string& id : cars) reply += " " + id;
+    std::string reply = server_account_welcome_line(w[2], v->id, cars);
     s.accept_account(t, reply);
     account(s, *v, t, line.size() + 2, reply.size() + 2);
     login(s, c, *v, t);
@@ -183,10 +183,10 @@ void Server::welcome(OvmsSession& s, Conn& c, double t, const std::string& line)
 void Server::autoprovision(OvmsSession& s, Conn& c, double t, const std::string& apkey) {
   auto it = ap_records_.find(apkey);
   if (c.ap_done || it == ap_records_.end()) {
-    s.send_raw(kServer, t, "AP-X");
+    s.send_raw(kServer, t, ap_refusal_line());
   } else {
     const ApRecord& r = it->second;
-    s.send_raw(kServer, t, "AP-S 0 " + r.stoken + " " + r.sdigest + " " + r.record);
+    s.send_raw(kServer, t, ap_reply_line(r.stoken, r.sdigest, r.record));
   }
   c.ap_done = true;
 }

@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "ovms/welcome_lines.h"
 #include "server.h"
 #include "websocket.h"
 
@@ -14,27 +15,17 @@ OvmsSession::OvmsSession(Sim& sim, SessionParams params, SessionClient* client, 
       client_(client),
       rng_(rng),
       tcp_(sim.open_tcp(params_.host_kind, params_.host, params_.rtt)),
-      id_(g_next_session_id++) {}
+      id_(g_next_session_id++),
+      out_{LineEncoder(params_.android ? LineFraming::lf() : LineFraming::crlf(), [this] { return mask_key(); }),
+           LineEncoder(LineFraming::crlf())} {}
+
+// A client's WebSocket masking key: four bytes from the session's PRNG, fresh for every frame.
+MaskKey OvmsSession::mask_key() {
+  Bytes b = rng_.bytes(4);
+  return {b[0], b[1], b[2], b[3]};
+}
 
 double OvmsSession::server_turn() { return 0.0003 + rng_.uniform(0, 0.0005); }
-
-std::string OvmsSession::encode(int side, const std::string& body) {
-  if (params_.scheme == 1) return body;  // scheme 1: plain text without the MP-0 prefix (§2.6)
-  LineCipher* c = tx_[side].get();
-  if (!c) return body;  // cannot happen after login
-  std::string plain(kMsgPrefix);
-  plain += body;
-  return c->encrypt(plain);
-}
-
-std::string OvmsSession::frame(int side, const std::string& line) {
-  if (websocket_up_) {
-    if (side == kServer) return ws_text_frame(line, nullptr);
-    Bytes mask = rng_.bytes(4);
-    return ws_text_frame(line, mask.data());
-  }
-  return line + (side == kClient && params_.android ? "\n" : "\r\n");
-}
 
 void OvmsSession::open(double t) {
   double t_conn = tcp_.open(t);
@@ -47,7 +38,8 @@ void OvmsSession::open(double t) {
   double sent = tcp_.send(kClient, t_conn, ws_upgrade_request("ovms.example.com", AddressPlan::kServerPort, key));
   sim_.at(sent + server_turn(), [this, key] {
     double t_reply = tcp_.send(kServer, sim_.now(), ws_upgrade_response(key));
-    websocket_up_ = true;
+    out_[kClient].set_framing(LineFraming::websocket_client());
+    out_[kServer].set_framing(LineFraming::websocket_server());
     sim_.at(t_reply + params_.rtt + params_.think, [this] { send_welcome(sim_.now()); });
   });
 }
@@ -58,20 +50,17 @@ void OvmsSession::open_with_line(double t, std::string first_line) {
 }
 
 void OvmsSession::send_welcome(double t) {
-  std::string line = "MP-";
-  line += params_.type;
-  if (params_.scheme == 1) {
-    line += " 1 " + params_.username + " " + params_.password + " " + params_.vehicle_id;
-  } else {
-    client_token_ = rng_.token(22, params_.android);
-    line += " 0 " + client_token_ + " " + welcome_digest(params_.secret, client_token_) + " " + params_.vehicle_id;
+  const SessionParams& p = params_;
+  if (p.scheme == 1) {
+    send_first_line(t, client_account_welcome_line(p.type, p.username, p.password, p.vehicle_id, p.welcome_rest));
+    return;
   }
-  if (!params_.welcome_rest.empty()) line += " " + params_.welcome_rest;
-  send_first_line(t, line);
+  client_token_ = rng_.token(22, p.android);
+  send_first_line(t, client_welcome_line(p.type, client_token_, p.secret, p.vehicle_id, p.welcome_rest));
 }
 
 void OvmsSession::send_first_line(double t, const std::string& line) {
-  double sent = tcp_.send(kClient, t, frame(kClient, line));
+  double sent = tcp_.send(kClient, t, out_[kClient].encode_plain(line));
   sim_.at(sent + server_turn(), [this, line] {
     if (!closed_) sim_.server().on_first_line(*this, sim_.now(), line);
   });
@@ -79,7 +68,7 @@ void OvmsSession::send_first_line(double t, const std::string& line) {
 
 double OvmsSession::send_raw(int side, double t, const std::string& line) {
   if (closed_) return t;
-  double sent = tcp_.send(side, t, frame(side, line));
+  double sent = tcp_.send(side, t, out_[side].encode_plain(line));
   if (side == kServer) {
     sim_.at(sent + params_.rtt + params_.think, [this, line] {
       if (closed_) return;
@@ -93,11 +82,14 @@ double OvmsSession::send_raw(int side, double t, const std::string& line) {
 void OvmsSession::accept(double t, const std::string& server_secret) {
   do server_token_ = rng_.token(22);
   while (server_token_ == client_token_);
-  tx_[kServer] = std::make_unique<LineCipher>(session_key(server_secret, server_token_, client_token_));
-  send_raw(kServer, t, "MP-S 0 " + server_token_ + " " + welcome_digest(server_secret, server_token_));
+  out_[kServer].start_scheme0(session_key(server_secret, server_token_, client_token_));
+  send_raw(kServer, t, server_welcome_line(server_token_, server_secret));
 }
 
-void OvmsSession::accept_account(double t, const std::string& reply_line) { send_raw(kServer, t, reply_line); }
+void OvmsSession::accept_account(double t, const std::string& reply_line) {
+  out_[kServer].start_scheme1();
+  send_raw(kServer, t, reply_line);
+}
 
 void OvmsSession::client_got_server_welcome(double t, const std::string& line) {
   if (params_.scheme == 0) {
@@ -109,7 +101,9 @@ void OvmsSession::client_got_server_welcome(double t, const std::string& line) {
       close(kClient, t);  // token replay / server not authentic: the car gives up
       return;
     }
-    tx_[kClient] = std::make_unique<LineCipher>(session_key(params_.secret, stoken, client_token_));
+    out_[kClient].start_scheme0(session_key(params_.secret, stoken, client_token_));
+  } else {
+    out_[kClient].start_scheme1();
   }
   logged_in_ = true;
   client_->on_login(*this, t);
@@ -120,12 +114,10 @@ double OvmsSession::send(int side, double t, const std::vector<std::string>& bod
   double sent = t;
   if (side == kClient) {
     std::string block;
-    for (const std::string& b : bodies) block += frame(side, encode(side, b));
+    for (const std::string& b : bodies) out_[side].encode_to(block, b);
     sent = tcp_.send(side, t, block);
   } else {
-    for (const std::string& b : bodies) {
-      sent = tcp_.send(side, t, frame(side, encode(side, b)));
-    }
+    for (const std::string& b : bodies) sent = tcp_.send(side, t, out_[side].encode(b));
   }
   sim_.count_lines(bodies.size());
   deliver(side, sent, bodies);
@@ -135,7 +127,7 @@ double OvmsSession::send(int side, double t, const std::vector<std::string>& bod
 double OvmsSession::send_planned(int side, double t, const std::vector<std::string>& bodies, const SegmentPlan& plan) {
   if (closed_ || bodies.empty()) return t;
   std::string block;
-  for (const std::string& b : bodies) block += frame(side, encode(side, b));
+  for (const std::string& b : bodies) out_[side].encode_to(block, b);
   std::vector<TcpConnection::Piece> pieces = plan(block.size(), tcp_.next_send_time(side, t));
   tcp_.send_pieces(side, block, pieces);
   double last = t;

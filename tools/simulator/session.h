@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "addresses.h"
-#include "ovms/protocol.h"
+#include "ovms/line_encoder.h"
 #include "rng.h"
 #include "sim.h"
 #include "tcp_connection.h"
@@ -81,8 +81,7 @@ class OvmsSession : public Actor {
   const std::string& client_token() const { return client_token_; }
 
  private:
-  std::string encode(int side, const std::string& body);   // the line as sent, without its end
-  std::string frame(int side, const std::string& line);    // + line end, or a WebSocket frame
+  MaskKey mask_key();
   void send_welcome(double t);
   void send_first_line(double t, const std::string& line);
   void deliver(int from, double t, std::vector<std::string> bodies);
@@ -97,8 +96,7 @@ class OvmsSession : public Actor {
   uint32_t id_;
   std::string client_token_;
   std::string server_token_;
-  std::unique_ptr<LineCipher> tx_[2];  // per side: the cipher that side encrypts with
-  bool websocket_up_ = false;
+  LineEncoder out_[2];  // per side: what that side sends (its cipher, its line ends or frames)
   bool logged_in_ = false;
   bool closed_ = false;
 };

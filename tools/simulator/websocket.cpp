@@ -41,28 +41,4 @@ std::string ws_upgrade_response(const std::string& key_b64) {
   return r;
 }
 
-std::string ws_text_frame(std::string_view payload, const uint8_t* mask) {
-  std::string f;
-  f += static_cast<char>(0x81);  // FIN, text
-  const uint8_t mask_bit = mask ? 0x80 : 0x00;
-  const std::size_t n = payload.size();
-  if (n < 126) {
-    f += static_cast<char>(mask_bit | n);
-  } else if (n <= 0xffff) {
-    f += static_cast<char>(mask_bit | 126);
-    f += static_cast<char>(n >> 8);
-    f += static_cast<char>(n & 0xff);
-  } else {
-    f += static_cast<char>(mask_bit | 127);
-    for (int k = 7; k >= 0; --k) f += static_cast<char>((static_cast<uint64_t>(n) >> (8 * k)) & 0xff);
-  }
-  if (mask) {
-    f.append(reinterpret_cast<const char*>(mask), 4);
-    for (std::size_t i = 0; i < n; ++i) f += static_cast<char>(payload[i] ^ mask[i & 3]);
-  } else {
-    f.append(payload.data(), n);
-  }
-  return f;
-}
-
 }  // namespace ovms::sim

@@ -1,5 +1,5 @@
-// The WebSocket variant of the protocol (PROTOCOL.md §1.4): the RFC 6455 upgrade and text frames.
-// Client frames are masked, server frames are not.
+// The WebSocket variant of the protocol (PROTOCOL.md §1.4): the RFC 6455 upgrade, as a browser asks
+// for it and the server grants it. The text frames after it come from the core's LineEncoder.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,5 @@ std::string ws_upgrade_request(const std::string& host, uint16_t port, const std
 std::string ws_accept_value(const std::string& key_b64);
 // "HTTP/1.1 101 Switching Protocols" with the matching Sec-WebSocket-Accept.
 std::string ws_upgrade_response(const std::string& key_b64);
-// One final text frame. `mask` is used when not null (client to server).
-std::string ws_text_frame(std::string_view payload, const uint8_t* mask);
 
 }  // namespace ovms::sim
