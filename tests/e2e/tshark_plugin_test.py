@@ -779,7 +779,9 @@ class Follow(unittest.TestCase):
         return rec["plain"] if rec["plain"] is not None else rec["wire"]
 
     def check(self, name):
-        pcap = need(name)
+        self.check_pcap(need(name), name)
+
+    def check_pcap(self, pcap, name):
         records = [r for r in ovmsdump(pcap) if not emitted_at_end_of_capture(r)]
         for conn in sorted({r["conn"] for r in records}):
             mine = [r for r in records if r["conn"] == conn]
@@ -791,6 +793,17 @@ class Follow(unittest.TestCase):
                 got = "".join(data for n, data in chunks if n == node)
                 want = "".join(self.followed_text(r) + "\n" for r in mine if r["dir"] == direction)
                 self.assertEqual(got, want, f"{name} conn {conn} {direction}")
+
+    def test_after_a_hole(self):
+        """Without the server's bare ACKs, lines after a hole complete in frames of the other direction:
+        each still shows on its own side."""
+        lost = LostSegments()
+        lost.tmp = tempfile.mkdtemp(prefix="ovms-follow-")
+        try:
+            for drop_acks in (False, True):
+                self.check_pcap(lost.derive("basic", drop_acks), f"basic without a segment (drop_acks={drop_acks})")
+        finally:
+            shutil.rmtree(lost.tmp, ignore_errors=True)
 
     def test_basic(self):
         self.check("basic")
