@@ -31,7 +31,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::MalformedField, "message.malformed_field", S::Warning, G::Malformed, "Malformed field"},
     {DiagId::MissingField, "message.missing_field", S::Warning, G::Malformed, "Required field missing"},
     {DiagId::ExtraFields, "message.extra_fields", S::Note, G::Protocol, "Trailing fields not in the catalog (kept)"},
-    {DiagId::DiffersFromGuide, "protocol.differs_from_guide", S::Note, G::Comment, "Real code differs from the 2013 protocol guide"},
+    {DiagId::DiffersFromGuide, "protocol.differs_from_guide", S::Note, G::Protocol, "Real code differs from the 2013 protocol guide"},
     {DiagId::ParanoidNoToken, "paranoid.no_token", S::Warning, G::Decryption, "Paranoid message before any paranoid token"},
     {DiagId::ParanoidNoKey, "paranoid.no_key", S::Warning, G::Decryption, "No module password for paranoid payloads"},
     {DiagId::ParanoidTruncated, "paranoid.truncated", S::Warning, G::Malformed, "Paranoid payload truncated (v3 firmware defect)"},

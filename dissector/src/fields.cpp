@@ -195,7 +195,6 @@ int group_of(ovms::DiagGroup g) {
     case ovms::DiagGroup::Malformed: return PI_MALFORMED;
     case ovms::DiagGroup::Protocol: return PI_PROTOCOL;
     case ovms::DiagGroup::Sequence: return PI_SEQUENCE;
-    case ovms::DiagGroup::Comment: return PI_COMMENTS_GROUP;
   }
   return PI_PROTOCOL;
 }

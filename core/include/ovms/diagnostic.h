@@ -11,8 +11,10 @@ namespace ovms {
 
 enum class Severity : uint8_t { Note, Warning, Error };
 
-// Which Wireshark expert group fits (the core knows no Wireshark; the plugin maps these).
-enum class DiagGroup : uint8_t { Decryption, Malformed, Protocol, Sequence, Comment };
+// Which Wireshark expert group fits (the core knows no Wireshark; the plugin maps these). Notes on
+// the protocol itself, differences from the 2013 guides included, are Protocol: Wireshark's Comment
+// group is for comments on packets (capture file comments), which none of ours is.
+enum class DiagGroup : uint8_t { Decryption, Malformed, Protocol, Sequence };
 
 enum class DiagId : uint8_t {
   TcpMissingStart,        // connection began before the capture
