@@ -17,10 +17,10 @@ const ConnectionInfo* WriterThread::snapshot(uint32_t conn) {
   return snapshots_[conn].get();
 }
 
-void WriterThread::on_record(LineRecord& r) {
+void WriterThread::on_record(const RecordPtr& r) {
   Item item;
-  item.conn = snapshot(r.conn);
-  item.record = std::move(r);
+  item.conn = snapshot(r->conn);
+  item.record = r;
   current_.push_back(std::move(item));
   if (current_.size() >= kBatch) push();
 }
@@ -42,8 +42,8 @@ void WriterThread::push() {
     to_free.swap(written_);
     changed_.notify_all();
   }
-  // Records are freed on the thread that allocated them: glibc's malloc is much slower when one
-  // thread frees what another allocated.
+  // Records are freed on the thread that allocated them (unless another sink still holds them):
+  // glibc's malloc is much slower when one thread frees what another allocated.
   to_free.clear();
   current_ = Batch();
   current_.reserve(kBatch);
@@ -74,7 +74,7 @@ void WriterThread::run() {
     }
     for (const Item& item : batch) {
       if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
-      else writer_.record(item.record, item.conn);
+      else writer_.record(*item.record, item.conn);
     }
     std::lock_guard<std::mutex> lock(mutex_);
     written_.push_back(std::move(batch));

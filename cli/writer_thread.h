@@ -22,14 +22,14 @@ class WriterThread : public ovms::RecordSink {
   // Where connection details come from; read on the decoding thread only.
   void set_connections(const std::vector<ovms::ConnectionInfo>* conns) { conns_ = conns; }
 
-  void on_record(ovms::LineRecord& r) override;
+  void on_record(const ovms::RecordPtr& r) override;
   void on_orphan_diagnostic(uint32_t conn, const ovms::Diagnostic& d) override;
   // Hands over what is left and waits until everything is written.
   void finish();
 
  private:
   struct Item {
-    ovms::LineRecord record;
+    ovms::RecordPtr record;  // shared with the decoder's other sinks; read-only
     const ovms::ConnectionInfo* conn = nullptr;  // an immutable snapshot owned by snapshots_
     bool orphan = false;
     uint32_t orphan_conn = 0;
