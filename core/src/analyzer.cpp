@@ -14,6 +14,7 @@ struct CaptureAnalyzer::Conn {
   bool decided = false;  // is_ovms settled
   bool is_ovms = false;
   bool mid_stream_told[2] = {false, false};
+  bool close_told[2] = {false, false};  // the decoder was told of this direction's FIN or RST
   bool closed = false;  // FIN or RST seen both ways / RST: a new SYN on the same tuple starts anew
 
   struct Feed : TcpDirectionStream::Sink {
@@ -127,6 +128,11 @@ void CaptureAnalyzer::on_segment(const TcpSegment& seg, uint64_t frame, double t
     c->decoder->started_mid_stream(dir, frame);
   }
   stream.on_segment(seg.seq, seg.flags, seg.payload, seg.payload_len, frame, feed);
+  // The decoder learns of a close once it has every byte sent before it (a FIN may overtake them).
+  if (!c->close_told[d] && (stream.saw_rst() || stream.fin_reached())) {
+    c->close_told[d] = true;
+    c->decoder->closed(dir, frame, ts, sink_);
+  }
   if (seg.truncated) {
     Diagnostic diag{DiagId::TcpGap, frame, -1, "frame " + std::to_string(frame) + " was cut short by the capture's snap length"};
     sink_.on_orphan_diagnostic(c->index, diag);
@@ -157,13 +163,7 @@ void CaptureAnalyzer::finish() {
   std::sort(live.begin(), live.end(), [](Conn* a, Conn* b) { return a->index < b->index; });
   for (Conn* c : live)
     if (c->is_ovms) c->decoder->finish(last_frame_, last_ts_, sink_);
-  if (keys_) {
-    for (const VehicleKey& k : keys_->vehicles())
-      if (!keys_->was_used(k))
-        sink_.on_orphan_diagnostic(UINT32_MAX, Diagnostic{DiagId::KeyUnused, 0, -1,
-                                                         "keys-file vehicle '" + k.id + "' (line " + std::to_string(k.line) +
-                                                             ") never matched any connection"});
-  }
+  for (const Diagnostic& d : keys_.report_unused()) sink_.on_orphan_diagnostic(UINT32_MAX, d);
 }
 
 }  // namespace ovms

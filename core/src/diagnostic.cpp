@@ -22,6 +22,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::KeyFoundByDigest, "key.found_by_digest", S::Note, G::Decryption, "Key found by trying every secret against the digest"},
     {DiagId::DigestMismatch, "handshake.digest_mismatch", S::Error, G::Decryption, "Welcome digest does not match the secret (wrong secret)"},
     {DiagId::ServerDigestMismatch, "handshake.server_digest_mismatch", S::Error, G::Decryption, "Server digest does not match the secret"},
+    {DiagId::ServerRefused, "handshake.server_refused", S::Warning, G::Protocol, "Server closed the connection without answering the welcome (login refused)"},
     {DiagId::TokenReplay, "handshake.token_replay", S::Error, G::Protocol, "Server token equals client token (replay)"},
     {DiagId::NotDecrypted, "session.not_decrypted", S::Note, G::Decryption, "Line not decrypted"},
     {DiagId::Base64Invalid, "session.base64_invalid", S::Error, G::Malformed, "Invalid base64"},
@@ -43,6 +44,9 @@ constexpr DiagDef kDiags[] = {
     {DiagId::WebSocketMalformed, "websocket.malformed", S::Error, G::Malformed, "Malformed WebSocket frame or upgrade"},
     {DiagId::ResponseUnmatched, "command.response_unmatched", S::Note, G::Sequence, "Command response without a request in this connection"},
     {DiagId::KeyUnused, "key.unused", S::Note, G::Decryption, "Key never matched any connection"},
+    {DiagId::KeyWrongSecret, "key.wrong_secret", S::Warning, G::Decryption, "Key matched a vehicle, but its secret never verified"},
+    {DiagId::KeyLearned, "key.learned", S::Note, G::Decryption, "Secrets learned from decrypted traffic"},
+    {DiagId::KeyFromTraffic, "key.from_traffic", S::Note, G::Decryption, "Secret learned earlier in this capture used"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

@@ -402,6 +402,8 @@ void add_handshake(proto_tree* tree, tvbuff_t* ltvb, gint loff, const Line& line
   generated(proto_tree_add_boolean(hs, hf.handshake_ok, ltvb, 0, 0, h.ok));
   generated(proto_tree_add_string(hs, hf.key_source, ltvb, 0, 0, ovms::key_source_name(h.key_source)));
   if (!h.key_id.empty()) generated(proto_tree_add_string(hs, hf.key_id, ltvb, 0, 0, pool_str(pinfo, h.key_id)));
+  if (h.key_learned_frame)
+    generated(proto_tree_add_uint(hs, hf.key_learned_in, ltvb, 0, 0, static_cast<guint32>(*h.key_learned_frame)));
 }
 
 const char* message_label(packet_info* pinfo, const MessageView& m, const char* kind) {
@@ -569,7 +571,8 @@ void show(const Segment* seg, tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
     add_diags(c, root, ti, seg->orphans);
   }
   if (seg->lines.empty()) {
-    const char* what = seg->duplicate >= seg->len ? "[OVMS: retransmitted bytes]"
+    const char* what = seg->len == 0               ? "[OVMS: connection closed]"
+                       : seg->duplicate >= seg->len ? "[OVMS: retransmitted bytes]"
                        : seg->held               ? "[OVMS: out-of-order bytes, held]"
                                                  : "[OVMS line fragment]";
     col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", what);
@@ -678,9 +681,11 @@ const Recovered* recover(tvbuff_t* tvb, packet_info* pinfo, conversation_t* conv
   const guint caplen = tvb_captured_length(tvb);
   const guint8* frame = tvb_get_ptr(tvb, 0, static_cast<gint>(caplen));
   ovms::TcpSegment ts;
-  if (!parse_tcp_frame(dlt, frame, caplen, ts) || ts.payload_len == 0 || ts.src.port != pinfo->srcport ||
-      ts.dst.port != pinfo->destport)
+  if (!parse_tcp_frame(dlt, frame, caplen, ts) || ts.src.port != pinfo->srcport || ts.dst.port != pinfo->destport)
     return nullptr;
+  // A FIN or RST without payload matters too: TCP hands no empty segment on, and a server that closes
+  // right after a welcome has refused the login.
+  if (ts.payload_len == 0 && !(ts.flags & (ovms::kFin | ovms::kRst))) return nullptr;
   struct tcp_analysis* tcpd = tcp_data(conv);
   TcpValues tv{ts.seq, ts.ack, ts.flags};
   if (relative_seq_in_use()) {
@@ -694,6 +699,7 @@ const Recovered* recover(tvbuff_t* tvb, packet_info* pinfo, conversation_t* conv
   tvbuff_t* payload = tvb_new_subset_length(tvb, static_cast<gint>(offset), static_cast<gint>(ts.payload_len));
   const Segment* seg = nullptr;
   if (first_pass(payload, pinfo, conv, &tv, tcpd, false, &seg) != FirstPass::Segment) return nullptr;
+  if (ts.payload_len == 0 && seg->lines.empty() && seg->orphans.empty()) return nullptr;  // a close that says nothing
   auto* r = wmem_new(wmem_file_scope(), Recovered);
   r->seg = seg;
   r->offset = offset;

@@ -11,7 +11,7 @@
 
 namespace ovms_ws {
 
-Conv::Conv(uint32_t idx, const ovms::KeyStore* keys, uint64_t* next_id)
+Conv::Conv(uint32_t idx, ovms::KeyRing& keys, uint64_t* next_id)
     : index(idx), decoder(idx, keys, next_id) {}
 
 namespace {
@@ -120,7 +120,7 @@ const std::string* Capture::intern(const std::string& s) { return &*vehicles_.in
 
 Conv* Capture::new_conv() noexcept {
   try {
-    convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), keys_.get(), &next_id_));
+    convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), ring_, &next_id_));
     return convs_.back().get();
   } catch (...) {
     return nullptr;
@@ -165,6 +165,11 @@ Segment* Capture::process(Conv& conv, const SegmentInput& in, std::string& error
       const uint64_t dup_before = stream.duplicate_bytes();
       const uint8_t flags = in.tcp_flags & (ovms::kSyn | ovms::kFin | ovms::kRst);
       stream.on_segment(in.seq, flags, in.data, in.len, in.frame, feeder);
+      // The decoder learns of a close once it has every byte sent before it (a FIN may overtake them).
+      if (!d.close_told && (stream.saw_rst() || stream.fin_reached())) {
+        d.close_told = true;
+        conv.decoder.closed(in.dir, in.frame, in.ts, feeder);
+      }
       seg.duplicate = static_cast<uint32_t>(stream.duplicate_bytes() - dup_before);
       const int64_t end = off + static_cast<int64_t>(in.len);
       if (end > 0) d.max_end = std::max<uint64_t>(d.max_end, static_cast<uint64_t>(end));

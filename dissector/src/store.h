@@ -89,7 +89,7 @@ struct Segment {
 
 // One TCP conversation: the decoder and the de-duplicating reassembly of both directions.
 struct Conv {
-  Conv(uint32_t index, const ovms::KeyStore* keys, uint64_t* next_id);
+  Conv(uint32_t index, ovms::KeyRing& keys, uint64_t* next_id);
 
   uint32_t index;
   ovms::ConnectionDecoder decoder;
@@ -102,6 +102,7 @@ struct Conv {
     uint64_t lines_end = 0;    // stream offset after the last completed line
     int hole_segments = 0;     // segments seen while bytes before them were missing
     uint64_t direct_pos = 0;   // stream offset when fed without sequence numbers
+    bool close_told = false;   // the decoder was told of this direction's FIN or RST
     std::deque<Segment*> open; // segments holding bytes of a line not yet complete
   } dirs[2];
   struct LineRef {
@@ -132,7 +133,7 @@ constexpr int kHoleSegmentLimit = 8;
 
 class Capture {
  public:
-  explicit Capture(std::shared_ptr<const ovms::KeyStore> keys) : keys_(std::move(keys)) {}
+  explicit Capture(std::shared_ptr<const ovms::KeyStore> keys) : keys_(std::move(keys)), ring_(keys_.get()) {}
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
@@ -142,6 +143,7 @@ class Capture {
   Segment* process(Conv& conv, const SegmentInput& in, std::string& error) noexcept;
 
   const ovms::KeyStore* keys() const { return keys_.get(); }
+  const ovms::KeyRing& ring() const { return ring_; }
   std::size_t segments() const { return segments_.size(); }
 
  private:
@@ -149,6 +151,7 @@ class Capture {
   const std::string* intern(const std::string& s);
 
   std::shared_ptr<const ovms::KeyStore> keys_;
+  ovms::KeyRing ring_;  // the configured keys and what this file's traffic taught (an AP record), for every conversation
   uint64_t next_id_ = 0;
   std::deque<std::unique_ptr<Conv>> convs_;
   std::deque<Segment> segments_;

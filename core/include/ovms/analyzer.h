@@ -35,6 +35,7 @@ struct ConnectionInfo {
 
 class CaptureAnalyzer {
  public:
+  // `keys` (may be null) is only read; what the capture teaches (AP records) goes to keys().
   CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options = {});
   ~CaptureAnalyzer();
 
@@ -46,6 +47,7 @@ class CaptureAnalyzer {
   void finish();
 
   const std::vector<ConnectionInfo>& connections() const { return infos_; }
+  const KeyRing& keys() const { return keys_; }
   uint64_t records() const { return next_id_; }
 
  private:
@@ -71,7 +73,7 @@ class CaptureAnalyzer {
   static TupleKey tuple_key(const Endpoint& a, const Endpoint& b);
   Conn* lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client);
 
-  const KeyStore* keys_;
+  KeyRing keys_;  // the configured keys and those learned from this capture, for every connection
   RecordSink& sink_;
   AnalyzerOptions options_;
   uint64_t next_id_ = 0;

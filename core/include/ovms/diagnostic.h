@@ -31,6 +31,7 @@ enum class DiagId : uint8_t {
   KeyFoundByDigest,       // no key under this vehicle id; a secret matched the digest
   DigestMismatch,         // client digest does not match the secret (wrong secret)
   ServerDigestMismatch,   // server digest does not match the secret
+  ServerRefused,          // the server closed the connection without answering the welcome
   TokenReplay,            // server token equals the client token
   NotDecrypted,           // a line after login that could not be decrypted (reason in message)
   Base64Invalid,          // a character outside the base64 alphabet
@@ -52,6 +53,9 @@ enum class DiagId : uint8_t {
   WebSocketMalformed,     // a frame or upgrade that does not parse
   ResponseUnmatched,      // a command response with no request seen
   KeyUnused,              // a key in the keys file that never matched (reported at the end)
+  KeyWrongSecret,         // a key that matched a vehicle, but whose secret never verified (at the end)
+  KeyLearned,             // secrets learned from decrypted traffic (an AP-S record)
+  KeyFromTraffic,         // a welcome verified with a secret learned earlier in the capture
   kCount
 };
 

@@ -35,6 +35,7 @@ class TcpDirectionStream {
   bool seen_any() const { return started_; }
   bool started_mid_stream() const { return started_ && !saw_syn_; }
   bool saw_fin() const { return saw_fin_; }
+  bool fin_reached() const { return saw_fin_ && next_ >= fin_at_; }  // every byte before the FIN is out
   bool saw_rst() const { return saw_rst_; }
   uint64_t delivered() const { return delivered_; }      // bytes delivered so far
   uint64_t duplicate_bytes() const { return duplicate_; } // retransmitted/overlapping bytes dropped
