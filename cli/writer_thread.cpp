@@ -22,6 +22,7 @@ void WriterThread::on_record(const RecordPtr& r) {
   item.conn = snapshot(r->conn);
   item.record = r;
   current_.push_back(std::move(item));
+  unflushed_ = true;
   if (current_.size() >= kBatch) push();
 }
 
@@ -31,6 +32,16 @@ void WriterThread::on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) {
   item.orphan_conn = conn;
   item.diag = d;
   current_.push_back(std::move(item));
+  unflushed_ = true;
+}
+
+void WriterThread::flush() {
+  if (!unflushed_) return;
+  unflushed_ = false;
+  Item item;
+  item.flush = true;
+  current_.push_back(std::move(item));
+  push();
 }
 
 void WriterThread::push() {
@@ -73,7 +84,8 @@ void WriterThread::run() {
       changed_.notify_all();
     }
     for (const Item& item : batch) {
-      if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
+      if (item.flush) writer_.flush();
+      else if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
       else writer_.record(*item.record, item.conn);
     }
     std::lock_guard<std::mutex> lock(mutex_);

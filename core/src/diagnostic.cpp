@@ -47,6 +47,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::KeyWrongSecret, "key.wrong_secret", S::Warning, G::Decryption, "Key matched a vehicle, but its secret never verified"},
     {DiagId::KeyLearned, "key.learned", S::Note, G::Decryption, "Secrets learned from decrypted traffic"},
     {DiagId::KeyFromTraffic, "key.from_traffic", S::Note, G::Decryption, "Secret learned earlier in this capture used"},
+    {DiagId::CaptureDropped, "capture.dropped", S::Warning, G::Sequence, "Packets dropped by the kernel before the capture saw them"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

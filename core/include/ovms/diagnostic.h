@@ -56,6 +56,7 @@ enum class DiagId : uint8_t {
   KeyWrongSecret,         // a key that matched a vehicle, but whose secret never verified (at the end)
   KeyLearned,             // secrets learned from decrypted traffic (an AP-S record)
   KeyFromTraffic,         // a welcome verified with a secret learned earlier in the capture
+  CaptureDropped,         // a live capture lost packets in the kernel (pcap_stats)
   kCount
 };
 
