@@ -134,6 +134,8 @@ bool for_each_value(const FieldRef& ref, const LineRecord& r, F&& f) {
     case NameSource::HandshakeOk: return h && f(integer(h->ok ? 1 : 0));
     case NameSource::KeySource: return h && f(text(key_source_name(h->key_source)));
     case NameSource::KeyId: return h && !h->key_id.empty() && f(text(h->key_id));
+    case NameSource::KeyLearnedIn:
+      return h && h->key_learned_frame && f(integer(static_cast<int64_t>(*h->key_learned_frame)));
     case NameSource::Paranoid: return in && f(integer(1));
     case NameSource::ParanoidPlaintext: return in && f(text(in->plain));
     case NameSource::ParanoidCode: return in && in->msg.code && f(text(std::string_view(&in->msg.code, 1)));

@@ -44,6 +44,8 @@ constexpr LineFieldRow kLineFields[] = {
     {Src::KeySource, "ovms.key_source", "Key source", T::Text, 0, Sc::Line,
      "none, vehicle_id, digest_search, account, iccid"},
     {Src::KeyId, "ovms.key_id", "Key entry", T::Text, 0, Sc::Line, "Which keys entry (vehicle id or username) was used"},
+    {Src::KeyLearnedIn, "ovms.key_learned_in", "Key learned in", T::FrameNum, 0, Sc::Line,
+     "The key was not configured but learned from this capture, in this frame (an AP-S record)"},
     {Src::Paranoid, "ovms.paranoid", "Paranoid message", T::None, 0, Sc::Line,
      "The decrypted inner message of a paranoid EM line"},
     {Src::ParanoidPlaintext, "ovms.paranoid.plaintext", "Paranoid plaintext", T::Text, 0, Sc::Line, nullptr},

@@ -136,7 +136,6 @@ int group_of(ovms::DiagGroup g) {
     case ovms::DiagGroup::Malformed: return PI_MALFORMED;
     case ovms::DiagGroup::Protocol: return PI_PROTOCOL;
     case ovms::DiagGroup::Sequence: return PI_SEQUENCE;
-    case ovms::DiagGroup::Comment: return PI_COMMENTS_GROUP;
   }
   return PI_PROTOCOL;
 }
@@ -173,6 +172,7 @@ const FixedSlot kFixed[] = {
     {ovms::NameSource::HandshakeOk, &hf.handshake_ok, nullptr},
     {ovms::NameSource::KeySource, &hf.key_source, nullptr},
     {ovms::NameSource::KeyId, &hf.key_id, nullptr},
+    {ovms::NameSource::KeyLearnedIn, &hf.key_learned_in, nullptr},
     {ovms::NameSource::Paranoid, &hf.paranoid, nullptr},
     {ovms::NameSource::ParanoidPlaintext, &hf.paranoid_plaintext, nullptr},
     {ovms::NameSource::ParanoidCode, &hf.paranoid_code, nullptr},

@@ -48,6 +48,7 @@ enum class NameSource : uint8_t {
   HandshakeOk,
   KeySource,
   KeyId,
+  KeyLearnedIn,       // the frame whose AP-S record taught the key (not configured)
   Paranoid,           // the paranoid inner message (present when it decrypted)
   ParanoidPlaintext,
   ParanoidCode,
