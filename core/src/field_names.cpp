@@ -376,22 +376,35 @@ const EnumValue* value_labels(const FieldDef& f, std::size_t* count) {
   return f.enums;
 }
 
-FieldShown field_shown(const FieldValue& v, const FieldName* n) {
-  if (!v.def || !n) return FieldShown::Extra;
-  if (v.kind == FieldValue::Kind::Empty) return FieldShown::Empty;
+FieldShown field_shown(const FieldDef* def, FieldValue::Kind kind, int64_t i, double f, const FieldName* n) {
+  if (!def || !n) return FieldShown::Extra;
+  if (kind == FieldValue::Kind::Empty) return FieldShown::Empty;
+  const bool number = kind == FieldValue::Kind::Int || kind == FieldValue::Kind::Float;
   switch (n->type) {
     case T::Double:
-    case T::Int: return v.is_number() ? FieldShown::Value : FieldShown::Malformed;
+    case T::Int: return number ? FieldShown::Value : FieldShown::Malformed;
     case T::Flags:
-      return v.kind == FieldValue::Kind::Int && v.i >= 0 && v.i <= static_cast<int64_t>(n->max) ? FieldShown::Value
-                                                                                                  : FieldShown::Malformed;
+      return kind == FieldValue::Kind::Int && i >= 0 && i <= static_cast<int64_t>(n->max) ? FieldShown::Value
+                                                                                         : FieldShown::Malformed;
     case T::Time: {
-      if (!v.is_number()) return FieldShown::Malformed;
-      const double secs = v.kind == FieldValue::Kind::Int ? static_cast<double>(v.i) : v.f;
+      if (!number) return FieldShown::Malformed;
+      const double secs = kind == FieldValue::Kind::Int ? static_cast<double>(i) : f;
       if (!(secs > 0)) return FieldShown::Empty;
       return secs > kLastEpochSecond ? FieldShown::Malformed : FieldShown::Value;
     }
     default: return FieldShown::Value;
+  }
+}
+
+FieldShown field_shown(const FieldValue& v, const FieldName* n) { return field_shown(v.def, v.kind, v.i, v.f, n); }
+
+const char* malformed_expectation(const FieldName& n) {
+  switch (n.type) {
+    case T::Double: return "a number";
+    case T::Int: return "an integer";
+    case T::Flags: return "a flag value of the field's width";
+    case T::Time: return "epoch seconds before the year 10000";
+    default: return "a value of its type";
   }
 }
 

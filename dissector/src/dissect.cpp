@@ -262,22 +262,30 @@ proto_item* add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gin
                                       "%s: %s [malformed: not %s]", label, text, expected);
 }
 
-// Adds one field at the bytes the core says it occupies; returns its item.
+// Adds one field at the bytes the core says it occupies; returns its item. Whether it is a value of its
+// name, sent empty, malformed or extra is the core's rule (ovms::field_shown), which the filter shares.
 proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
   const bool located = static_cast<uint64_t>(f.offset) + f.length <= static_cast<uint64_t>(c.plain_len);
   const gint start = located ? c.base + static_cast<gint>(f.offset) : 0;
   const gint len = located ? static_cast<gint>(f.length) : 0;
   const FieldHf* fh = f.def ? field_hf(f.def) : nullptr;
-  if (!fh) {
+  const ovms::FieldName* name = fh ? ovms::field_name_of(f.def) : nullptr;
+  const ovms::FieldShown shown = ovms::field_shown(fh ? f.def : nullptr, f.kind, f.i, f.f, name);
+  if (shown == ovms::FieldShown::Extra) {
     const char* text = printable(c.pinfo, f.text, f.text_len);
     return proto_tree_add_string_format(tree, hf.extra_field, c.tvb, start, len, text, "Extra field #%u: %s",
                                         f.index, text);
   }
   const ovms::FieldDef& def = *f.def;
-  if (f.kind == ovms::FieldValue::Kind::Empty)
-    return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: (empty)", def.label);
+  if (shown == ovms::FieldShown::Empty) {
+    if (f.kind == ovms::FieldValue::Kind::Empty)
+      return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: (empty)", def.label);
+    // A time of -1 (or 0): "none", no date.
+    return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)",
+                                        def.label, printable(c.pinfo, f.text, f.text_len));
+  }
+  if (shown == ovms::FieldShown::Malformed) return add_malformed(c, tree, f, start, len, ovms::malformed_expectation(*name));
   proto_item* pi = nullptr;
-  const bool numeric = f.kind == ovms::FieldValue::Kind::Int || f.kind == ovms::FieldValue::Kind::Float;
   switch (fh->rep) {
     case Rep::String:
       pi = located ? proto_tree_add_item(tree, *fh->id, c.tvb, start, len, ENC_UTF_8)
@@ -287,26 +295,18 @@ proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
       }
       break;
     case Rep::Double:
-      if (!numeric) return add_malformed(c, tree, f, start, len, "a number");
       pi = proto_tree_add_double(tree, *fh->id, c.tvb, start, len,
                                  f.kind == ovms::FieldValue::Kind::Float ? f.f : static_cast<double>(f.i));
       if (fh->unit) proto_item_append_text(pi, "%s", fh->unit);
       break;
     case Rep::Int64:
-      if (!numeric) return add_malformed(c, tree, f, start, len, "an integer");
       pi = proto_tree_add_int64(tree, *fh->id, c.tvb, start, len, f.i);
       if (f.kind == ovms::FieldValue::Kind::Float)
         proto_item_append_text(pi, " (sent as %s)", printable(c.pinfo, f.text, f.text_len));
       if (def.type == ovms::FieldType::Hex) proto_item_append_text(pi, " (0x%" PRIx64 ")", static_cast<uint64_t>(f.i));
       break;
     case Rep::Time: {
-      if (!numeric) return add_malformed(c, tree, f, start, len, "epoch seconds");
-      // -1 (and 0) mean "no time": not a date, so not the time field (a filter on it does not match).
       const double secs = f.kind == ovms::FieldValue::Kind::Int ? static_cast<double>(f.i) : f.f;
-      if (!(secs > 0))
-        return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)",
-                                            def.label, printable(c.pinfo, f.text, f.text_len));
-      if (secs > ovms::kLastEpochSecond) return add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
       nstime_t t;
       t.secs = static_cast<time_t>(secs);
       t.nsecs = static_cast<int>((secs - static_cast<double>(t.secs)) * 1e9);
@@ -314,8 +314,6 @@ proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
       break;
     }
     case Rep::Flags: {
-      if (f.kind != ovms::FieldValue::Kind::Int || f.i < 0 || f.i > static_cast<int64_t>(fh->max))
-        return add_malformed(c, tree, f, start, len, "a flag value of the field's width");
       const auto value = static_cast<guint32>(f.i);
       pi = proto_tree_add_uint(tree, *fh->id, c.tvb, start, len, value);
       proto_tree* bits = proto_item_add_subtree(pi, *fh->ett);

@@ -126,6 +126,10 @@ const EnumValue* value_labels(const FieldDef& f, std::size_t* count);
 enum class FieldShown : uint8_t { Value, Empty, Malformed, Extra };
 constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
 FieldShown field_shown(const FieldValue& v, const FieldName* name);
+// The same rule over a field's parts, for a front end that keeps fields in a form of its own (the plugin).
+FieldShown field_shown(const FieldDef* def, FieldValue::Kind kind, int64_t i, double f, const FieldName* name);
+// What a Malformed field's text should have been, for its tree item: "a number", "an integer", ...
+const char* malformed_expectation(const FieldName& name);
 
 // A name to offer for a typed prefix, with a one-line description.
 struct NameCompletion {
