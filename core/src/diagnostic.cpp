@@ -43,6 +43,11 @@ constexpr DiagDef kDiags[] = {
     {DiagId::WebSocketMalformed, "websocket.malformed", S::Error, G::Malformed, "Malformed WebSocket frame or upgrade"},
     {DiagId::ResponseUnmatched, "command.response_unmatched", S::Note, G::Sequence, "Command response without a request in this connection"},
     {DiagId::KeyUnused, "key.unused", S::Note, G::Decryption, "Key never matched any connection"},
+    {DiagId::RelayPassThrough, "relay.pass_through", S::Warning, G::Decryption, "Proxy passes bytes through undecrypted"},
+    {DiagId::RelayLineTooLong, "relay.line_too_long", S::Warning, G::Malformed, "Line longer than the proxy's bound: not decoded"},
+    {DiagId::RelayNotReencoded, "relay.not_reencoded", S::Warning, G::Sequence, "Undecrypted line passed on as it came, out of step"},
+    {DiagId::RelayRefused, "relay.refused", S::Warning, G::Protocol, "Proxy could not carry out a verdict or injection"},
+    {DiagId::RelayClosing, "relay.closing", S::Error, G::Sequence, "Proxy closes both legs"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

@@ -37,6 +37,11 @@ class ConnectionDecoder {
   // The capture holds this direction only from its middle (no SYN seen): tells the decoder not to
   // expect a welcome, and to say why nothing decrypts.
   void started_mid_stream(Direction dir, uint64_t frame);
+  // One whole line of `dir` that the caller kept from the decoder (a relay does not buffer a line over
+  // its bound): `wire_bytes` (line end or frame included) move the stream position on, and
+  // `keystream_bytes` (what its base64 decodes to) the session cipher, so the next line decodes as if
+  // this one had been fed. No record is made. Only between lines (see Framer::skip).
+  void skip_line(Direction dir, uint64_t wire_bytes, uint64_t keystream_bytes);
   // End of both streams: partial lines are emitted as unterminated.
   void finish(uint64_t frame, double ts, RecordSink& sink);
 
