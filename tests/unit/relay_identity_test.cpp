@@ -193,3 +193,45 @@ TEST(RelayIdentity, LineSplitInsideItsLineEnd) {
   EXPECT_EQ(pb.relay.buffered(Leg::Client), head.size());
   pb >> from_car("\n") << to_server(line) << show('D');
 }
+
+namespace {
+
+// A masked client frame (RFC 6455 §5.2) with a short payload.
+std::string masked_frame(uint8_t first_byte, std::string_view payload, MaskKey mask) {
+  std::string f;
+  f += static_cast<char>(first_byte);
+  f += static_cast<char>(0x80 | payload.size());
+  f.append(reinterpret_cast<const char*>(mask.data()), 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f += static_cast<char>(payload[i] ^ mask[i & 3]);
+  return f;
+}
+
+// The text of a short masked frame.
+std::string unmasked_payload(const std::string& frame) {
+  std::string text = frame.substr(6);
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(text[i] ^ frame[2 + (i & 3)]);
+  return text;
+}
+
+}  // namespace
+
+TEST(RelayIdentity, WebSocketPingsAndFragmentsPassAsTheyCame) {
+  Peers p;
+  Playbook pb(options_for(p));
+  const std::string request = p.car_raw("GET /apiv2/ HTTP/1.1\r\nUpgrade: websocket\r\n\r\n");
+  const std::string response = p.server_raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+  pb >> from_car(request) << to_server(request) << show(LineKind::WebSocketUpgrade);
+  pb >> from_server(response) << to_car(response) << show(LineKind::WebSocketUpgrade);
+  p.car.set_framing(LineFraming::websocket_client());
+  p.server.set_framing(LineFraming::websocket_server());
+  log_in(pb, p);
+  // A ping between lines goes on by itself, as it came, with no line to show.
+  const std::string ping = masked_frame(0x89, "hi", {1, 2, 3, 4});
+  pb >> from_car(p.car_raw(ping)) << to_server(ping);
+  // A line in two fragments is one line, and goes on as its two frames.
+  const std::string text = unmasked_payload(p.car.encode(kCarLines[1]));  // the car's keystream moved on
+  const std::string fragments = masked_frame(0x01, text.substr(0, 20), {9, 8, 7, 6}) +
+                                masked_frame(0x80, text.substr(20), {5, 4, 3, 2});
+  pb >> from_car(p.car_raw(fragments)) << to_server(fragments) << show('D').received_as(kCarLines[1]);
+  EXPECT_EQ(pb.received[static_cast<int>(Leg::Server)], p.car_sent);
+}
