@@ -85,6 +85,14 @@ struct Flow {
   bool close_sent = false;          // and the other leg was half-closed after it
 };
 
+// A line that went on as it came is decoded again on the other leg only when that leg's decoder needs
+// it: commands and their replies (pairing a reply with a command the proxy injected) and paranoid
+// lines (the token). Any other line's record there would be the one it arrived as.
+bool matters_to_receiving_decoder(const LineRecord& r) {
+  const char code = r.msg.code;
+  return code == 'C' || code == 'c' || code == 'E' || code == 0;
+}
+
 std::string body_of(const LineRecord& r) { return r.plain->substr(static_cast<std::size_t>(r.body_offset)); }
 
 bool has_diag(const LineRecord& r, DiagId id) {
@@ -144,17 +152,27 @@ struct Relay::Impl {
   void note(Leg leg, DiagId id, std::string message, int64_t pos = -1) {
     out->push_back(Note{Diagnostic{id, 0, pos, std::move(message)}, leg});
   }
-  void send_wire(Leg to, std::string_view bytes) {
+  void send_wire(Leg to, std::string bytes) {
     if (bytes.empty()) return;
-    out->push_back(Send{to, std::string(bytes)});
+    out->push_back(Send{to, std::move(bytes)});
     last_sent[static_cast<int>(to)] = now;
   }
+  void send_wire(Leg to, std::string_view bytes) { send_wire(to, std::string(bytes)); }
   // Sends one whole line and decodes it as that leg's receiver will: the record of what was sent.
-  RecordRef send_line(Leg to, std::string_view bytes) {
-    send_wire(to, bytes);
+  RecordRef send_line(Leg to, std::string bytes) {
     Records rs;
     decoder(to).feed(sent_by(other_leg(to)), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 0, now, rs);
+    send_wire(to, std::move(bytes));
     return rs.out.empty() ? nullptr : rs.out.back();
+  }
+  // Sends a line whose message the relay did not change (as it came, or re-encoded). The other leg's
+  // decoder decodes it again only when it needs it (see matters_to_receiving_decoder); otherwise it
+  // moves past it, and what the receiver decodes is the record it arrived as.
+  RecordRef send_unchanged(Leg to, const Item& it, std::string bytes) {
+    if (matters_to_receiving_decoder(*it.record)) return send_line(to, std::move(bytes));
+    decoder(to).skip_line(sent_by(other_leg(to)), bytes.size(), it.keystream);
+    send_wire(to, std::move(bytes));
+    return it.record;
   }
   void show(const Item& it, Leg from, RecordRef sent, bool dropped = false) {
     out->push_back(Show{it.record, from, it.changed, dropped, false, it.to_proxy, std::move(sent)});
@@ -334,11 +352,11 @@ struct Relay::Impl {
   void pass_on(Flow& f, Item& it) {
     const Leg to = other_leg(f.from);
     if (!it.record) {
-      send_line(to, it.raw);
+      send_line(to, std::move(it.raw));
       return;
     }
     if (!it.session) {
-      show(it, f.from, send_line(to, it.raw));
+      show(it, f.from, send_line(to, std::move(it.raw)));
       return;
     }
     if (it.to_proxy) {
@@ -355,13 +373,12 @@ struct Relay::Impl {
       return;
     }
     if (in_step(f, it.rx_before)) {  // the receiver decrypts the bytes as they came
-      RecordRef sent = send_line(to, it.raw);
       f.out.skip(it.keystream);
-      show(it, f.from, std::move(sent));
+      show(it, f.from, send_unchanged(to, it, std::move(it.raw)));
     } else if (it.record->plain && it.record->body_offset >= 0) {
-      show(it, f.from, send_line(to, encode(f, it.framing, it.mask, body_of(*it.record))));
+      show(it, f.from, send_unchanged(to, it, encode(f, it.framing, it.mask, body_of(*it.record))));
     } else {
-      RecordRef sent = send_line(to, it.raw);
+      RecordRef sent = send_line(to, std::move(it.raw));
       f.out.skip(it.keystream);
       note(f.from, DiagId::RelayNotReencoded,
            "a line that did not decrypt was passed on as it came, but this direction is out of step since the proxy "
@@ -592,6 +609,7 @@ Relay& Relay::operator=(Relay&&) noexcept = default;
 
 std::vector<Command> Relay::handle(const Event& event) {
   std::vector<Command> commands;
+  commands.reserve(16);
   Impl& m = *impl_;
   if (m.closed) return commands;
   m.out = &commands;

@@ -85,7 +85,10 @@ struct Show {
   bool dropped = false;   // a verdict dropped it
   bool injected = false;  // the proxy made it up (Inject)
   bool to_proxy = false;  // a reply to a command the proxy injected: kept from the other leg
-  std::shared_ptr<const LineRecord> sent;  // what the other leg's receiver decodes of it (null: nothing sent)
+  // What the other leg's receiver decodes of it: a changed line (or a command, a reply, a paranoid
+  // line) decoded again as sent; for any other line passed on unchanged, `record` itself. Null:
+  // nothing was sent (dropped, to_proxy).
+  std::shared_ptr<const LineRecord> sent;
 };
 struct Hold {
   uint64_t hold_id = 0;
