@@ -15,15 +15,15 @@ namespace {
 
 struct NullSink : RecordSink {
   uint64_t n = 0;
-  void on_record(LineRecord&) override { ++n; }
+  void on_record(const RecordPtr&) override { ++n; }
 };
 
 struct JsonSink : RecordSink {
   const std::vector<ConnectionInfo>* conns = nullptr;
   std::string buf;
   uint64_t bytes = 0;
-  void on_record(LineRecord& r) override {
-    append_record_json(buf, r, &(*conns)[r.conn]);
+  void on_record(const RecordPtr& r) override {
+    append_record_json(buf, *r, &(*conns)[r->conn]);
     buf += '\n';
     if (buf.size() > (1 << 20)) {
       bytes += buf.size();

@@ -69,7 +69,7 @@ double since(std::chrono::steady_clock::time_point t0) {
 
 struct Count : RecordSink {
   std::size_t n = 0;
-  void on_record(LineRecord&) override { ++n; }
+  void on_record(const RecordPtr&) override { ++n; }
 };
 
 double decode_only(const Session& s) {

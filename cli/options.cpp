@@ -7,11 +7,17 @@
 namespace {
 
 const char kUsage[] =
-    "usage: ovmsdump -r FILE [-k KEYS] [-p PORT ...] [--json] [--stats] [--show-secrets]\n"
+    "usage: ovmsdump -r FILE | -i IFACE [-k KEYS] [-p PORT ...] [--json] [--stats] [--show-secrets]\n"
+    "       ovmsdump -D\n"
     "\n"
-    "Decodes every OVMS v2 conversation in a pcap or pcapng capture.\n"
+    "Decodes every OVMS v2 conversation in a pcap or pcapng capture, or live on an interface.\n"
     "\n"
-    "  -r FILE            capture to read (\"-\" for standard input)\n"
+    "  -r FILE            capture to read: pcap or pcapng, gzip-compressed or not (\"-\" for\n"
+    "                     standard input, read as it arrives: tcpdump -U -w - | ovmsdump -r -)\n"
+    "  -i IFACE           capture live on IFACE (e.g. lo, eth0, any) until Ctrl-C; filter:\n"
+    "                     tcp port 6867 or tcp port 6870 (and each -p PORT). Needs root or\n"
+    "                     cap_net_raw,cap_net_admin\n"
+    "  -D                 list the interfaces -i can capture on\n"
     "  -k KEYS            keys file (YAML; see keys/README.md) for decryption\n"
     "  -p PORT            also treat TCP PORT as an OVMS server port (repeatable;\n"
     "                     6867 and 6870 always are, and OVMS is recognised by content on any port)\n"
@@ -52,6 +58,12 @@ std::optional<DumpOptions> parse_options(int argc, char** argv, int& exit_code) 
       const char* v = value(a);
       if (!v) { exit_code = 2; return std::nullopt; }
       o.read_file = v;
+    } else if (!std::strcmp(a, "-i")) {
+      const char* v = value(a);
+      if (!v) { exit_code = 2; return std::nullopt; }
+      o.interface = v;
+    } else if (!std::strcmp(a, "-D")) {
+      o.list_interfaces = true;
     } else if (!std::strcmp(a, "-k")) {
       const char* v = value(a);
       if (!v) { exit_code = 2; return std::nullopt; }
@@ -83,8 +95,14 @@ std::optional<DumpOptions> parse_options(int argc, char** argv, int& exit_code) 
       return std::nullopt;
     }
   }
-  if (o.read_file.empty()) {
-    std::fprintf(stderr, "ovmsdump: no capture given (-r FILE)\n%s", kUsage);
+  if (o.list_interfaces) return o;
+  if (!o.read_file.empty() && !o.interface.empty()) {
+    std::fprintf(stderr, "ovmsdump: -r and -i cannot be used together\n%s", kUsage);
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.read_file.empty() && o.interface.empty()) {
+    std::fprintf(stderr, "ovmsdump: no capture given (-r FILE or -i IFACE)\n%s", kUsage);
     exit_code = 2;
     return std::nullopt;
   }

@@ -7,7 +7,9 @@
 #include <string>
 
 struct DumpOptions {
-  std::string read_file;            // -r
+  std::string read_file;            // -r (a file, a .gz file, or "-" for a stream on standard input)
+  std::string interface;            // -i (capture live)
+  bool list_interfaces = false;     // -D
   std::optional<std::string> keys;  // -k
   std::set<uint16_t> extra_ports;   // -p (added to 6867 and 6870)
   bool json = false;

@@ -1,5 +1,5 @@
-// ovmsdump: the headless front end. Reads a capture, decodes every OVMS conversation, and prints one
-// line (or one JSON object) per line seen on the wire.
+// ovmsdump: the headless front end. Reads a capture (a file, a stream, an interface), decodes every
+// OVMS conversation, and prints one line (or one JSON object) per line seen on the wire.
 #include <unistd.h>
 
 #include <chrono>
@@ -9,9 +9,10 @@
 #include "options.h"
 #include "output.h"
 #include "ovms/analyzer.h"
-#include "ovms/capture_reader.h"
+#include "ovms/capture_feed.h"
 #include "ovms/keys.h"
 #include "record_writer.h"
+#include "sources.h"
 #include "writer_thread.h"
 
 using namespace ovms;
@@ -21,7 +22,7 @@ namespace {
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
-  void update(const CaptureReader& reader) {
+  void update(const PacketSource& reader) {
     if (!enabled_ || ++calls_ % 4096) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(250)) return;
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   auto options = parse_options(argc, argv, exit_code);
   if (!options) return exit_code;
   const DumpOptions& o = *options;
+  if (o.list_interfaces) return print_interfaces();
 
   std::optional<KeyStore> keys;
   if (o.keys) {
@@ -61,14 +63,14 @@ int main(int argc, char** argv) {
   }
 
   std::string error;
-  auto reader = CaptureReader::open(o.read_file, error);
-  if (!reader) {
+  auto source = open_source(o, error);
+  if (!source) {
     std::fprintf(stderr, "ovmsdump: %s\n", error.c_str());
     return 1;
   }
-  if (!link_type_supported(reader->link_type())) {
+  if (!link_type_supported(source->link_type())) {
     std::fprintf(stderr, "ovmsdump: %s: link type %d is not supported (EN10MB, LINUX_SLL, LINUX_SLL2, RAW, NULL, LOOP are)\n",
-                 o.read_file.c_str(), reader->link_type());
+                 source->name().c_str(), source->link_type());
     return 1;
   }
 
@@ -82,16 +84,23 @@ int main(int argc, char** argv) {
   sink.set_connections(&analyzer.connections());
 
   Progress progress(o.progress);
-  CapturedFrame frame;
-  TcpSegment seg;
-  std::string why;
-  uint64_t bad_frames = 0;
+  CaptureFeed feed(analyzer, sink);
+  // Input that arrives over time is written out whenever the source waits for more.
+  if (source->streaming()) source->set_idle_hook([&sink] { sink.flush(); });
+  StopOnSignals stop_on_signals(*source);
   try {
-    while (reader->next(frame)) {
-      progress.update(*reader);
-      ParseStatus st = parse_frame(frame.dlt, frame.data, frame.caplen, seg, &why);
-      if (st == ParseStatus::Ok) analyzer.on_segment(seg, frame.number, frame.ts);
-      else if (st != ParseStatus::NotTcp && bad_frames++ < 100) analyzer.on_bad_frame(frame.number, why);
+    CapturedFrame frame;
+    while (true) {
+      PacketSource::Status st = source->read(frame);
+      if (st == PacketSource::Status::Frame) {
+        progress.update(*source);
+        feed.frame(frame);
+        if (feed.frames() % 4096 == 0) feed.report_drops(*source);
+        continue;
+      }
+      feed.report_drops(*source);
+      if (st == PacketSource::Status::End) break;
+      source->wait(1000);
     }
     analyzer.finish();
     sink.finish();
@@ -101,9 +110,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   int rc = 0;
-  if (!reader->error().empty()) {
-    std::fprintf(stderr, "ovmsdump: %s: %s (everything before it was decoded)\n", o.read_file.c_str(),
-                 reader->error().c_str());
+  if (!source->error().empty()) {
+    std::fprintf(stderr, "ovmsdump: %s: %s (everything before it was decoded)\n", source->name().c_str(),
+                 source->error().c_str());
     rc = 1;
   }
   if (o.stats) {

@@ -17,11 +17,12 @@ const ConnectionInfo* WriterThread::snapshot(uint32_t conn) {
   return snapshots_[conn].get();
 }
 
-void WriterThread::on_record(LineRecord& r) {
+void WriterThread::on_record(const RecordPtr& r) {
   Item item;
-  item.conn = snapshot(r.conn);
-  item.record = std::move(r);
+  item.conn = snapshot(r->conn);
+  item.record = r;
   current_.push_back(std::move(item));
+  unflushed_ = true;
   if (current_.size() >= kBatch) push();
 }
 
@@ -31,6 +32,16 @@ void WriterThread::on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) {
   item.orphan_conn = conn;
   item.diag = d;
   current_.push_back(std::move(item));
+  unflushed_ = true;
+}
+
+void WriterThread::flush() {
+  if (!unflushed_) return;
+  unflushed_ = false;
+  Item item;
+  item.flush = true;
+  current_.push_back(std::move(item));
+  push();
 }
 
 void WriterThread::push() {
@@ -42,8 +53,8 @@ void WriterThread::push() {
     to_free.swap(written_);
     changed_.notify_all();
   }
-  // Records are freed on the thread that allocated them: glibc's malloc is much slower when one
-  // thread frees what another allocated.
+  // Records are freed on the thread that allocated them (unless another sink still holds them):
+  // glibc's malloc is much slower when one thread frees what another allocated.
   to_free.clear();
   current_ = Batch();
   current_.reserve(kBatch);
@@ -73,8 +84,9 @@ void WriterThread::run() {
       changed_.notify_all();
     }
     for (const Item& item : batch) {
-      if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
-      else writer_.record(item.record, item.conn);
+      if (item.flush) writer_.flush();
+      else if (item.orphan) writer_.orphan(item.orphan_conn, item.diag);
+      else writer_.record(*item.record, item.conn);
     }
     std::lock_guard<std::mutex> lock(mutex_);
     written_.push_back(std::move(batch));

@@ -22,16 +22,20 @@ class WriterThread : public ovms::RecordSink {
   // Where connection details come from; read on the decoding thread only.
   void set_connections(const std::vector<ovms::ConnectionInfo>* conns) { conns_ = conns; }
 
-  void on_record(ovms::LineRecord& r) override;
+  void on_record(const ovms::RecordPtr& r) override;
   void on_orphan_diagnostic(uint32_t conn, const ovms::Diagnostic& d) override;
+  // Hands over what is held and has the writer write it out now, without waiting for a full batch
+  // (for input that arrives over time: a pipe, an interface).
+  void flush();
   // Hands over what is left and waits until everything is written.
   void finish();
 
  private:
   struct Item {
-    ovms::LineRecord record;
+    ovms::RecordPtr record;  // shared with the decoder's other sinks; read-only
     const ovms::ConnectionInfo* conn = nullptr;  // an immutable snapshot owned by snapshots_
     bool orphan = false;
+    bool flush = false;  // write out everything before this point
     uint32_t orphan_conn = 0;
     ovms::Diagnostic diag{ovms::DiagId::TcpGap, 0, -1, {}};
   };
@@ -47,6 +51,7 @@ class WriterThread : public ovms::RecordSink {
   const std::vector<ovms::ConnectionInfo>* conns_ = nullptr;
   std::vector<std::unique_ptr<ovms::ConnectionInfo>> snapshots_;  // by connection id; never moved
   Batch current_;
+  bool unflushed_ = false;  // records or diagnostics handed over since the last flush()
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Batch> queue_;

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   wireshark-dev libwireshark-dev tshark
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev
-  libpcap-dev libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
+  libpcap-dev zlib1g-dev libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   xvfb xauth tcpdump python3 util-linux mount bc
 )
 missing=()

@@ -1,7 +1,9 @@
-// pcap/pcapng reading through libpcap. Timestamps are requested at nanosecond precision so pcapng
-// files with finer resolution keep it; libpcap scales microsecond files up.
+// Capture files through libpcap. A plain regular file goes to libpcap as it is; gzip data and pipes go
+// through a StreamFile, which inflates and reads a pipe as a stream. Timestamps are requested at
+// nanosecond precision so pcapng files with finer resolution keep it; libpcap scales microsecond files up.
 #include "ovms/capture_reader.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "stream_file.h"
 
 namespace ovms {
 
@@ -29,46 +33,99 @@ std::string reason(const char* errbuf, const std::string& path) {
   return msg.empty() ? "unknown error" : msg;
 }
 
+bool is_gzip_magic(const std::string& head) {
+  return head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+}
+
+// The first bytes, to tell gzip from pcap. A regular file is read in place (its position is kept);
+// from a pipe they are consumed, and handed back to libpcap through the StreamFile.
+std::string sniff(int fd, bool regular) {
+  char buf[2];
+  std::size_t got = 0;
+  if (regular) {
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    ssize_t n = pread(fd, buf, sizeof buf, at < 0 ? 0 : at);
+    return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  while (got < sizeof buf) {
+    ssize_t n = ::read(fd, buf + got, sizeof buf - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return std::string(buf, got);
+}
+
 }  // namespace
 
 std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error) {
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<CaptureReader> reader(new CaptureReader());
   reader->impl_ = std::make_unique<Impl>();
-  const std::string shown = path == "-" ? "standard input" : "'" + path + "'";
+  reader->name_ = path == "-" ? "standard input" : "'" + path + "'";
   auto fail = [&](const std::string& why) {
-    error = "cannot read capture " + shown + ": " + why;
+    error = "cannot read capture " + reader->name_ + ": " + why;
     return nullptr;
   };
 
+  // Standard input is read through a duplicate, so that closing the capture leaves fd 0 itself open.
+  int fd = path == "-" ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(std::strerror(errno));
   struct stat st {};
-  if (path == "-") {
-    // Read a duplicate of fd 0 so that pcap_close (which fcloses) leaves stdin itself open.
-    int fd = dup(STDIN_FILENO);
-    if (fd < 0) return fail(std::strerror(errno));
-    std::FILE* f = fdopen(fd, "rb");
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return fail(std::strerror(e));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return fail("is a directory");
+  }
+  const bool regular = S_ISREG(st.st_mode);
+  if (regular && st.st_size == 0) {
+    close(fd);
+    return fail("empty file");
+  }
+  if (regular) reader->file_size_ = static_cast<uint64_t>(st.st_size);
+  reader->streaming_ = !regular;
+
+  std::string head = sniff(fd, regular);
+  if (!regular && head.empty()) {
+    close(fd);
+    return fail("no data (the input ended before a capture header)");
+  }
+  reader->gzip_ = is_gzip_magic(head);
+
+  std::FILE* f = nullptr;
+  if (regular && !reader->gzip_) {
+    f = fdopen(fd, "rb");  // libpcap reads it directly; ftell gives the position for progress
     if (!f) {
       int e = errno;
       close(fd);
       return fail(std::strerror(e));
     }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) reader->file_size_ = static_cast<uint64_t>(st.st_size);
-    reader->impl_->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!reader->impl_->pcap) {
-      std::fclose(f);
-      return fail(reason(errbuf, path));
-    }
   } else {
-    // stat first: it gives a cleaner reason than libpcap for missing files and directories.
-    if (stat(path.c_str(), &st) != 0) return fail(std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) return fail("is a directory");
-    if (S_ISREG(st.st_mode)) {
-      if (st.st_size == 0) return fail("empty file");
-      reader->file_size_ = static_cast<uint64_t>(st.st_size);
+    StreamFile::Options so;
+    so.gzip = reader->gzip_;
+    so.may_block = !regular;
+    if (!regular) so.already_read = head;
+    CaptureReader* self = reader.get();  // outlives its pcap handle, which owns the StreamFile
+    so.before_blocking = [self] { self->idle(); };
+    so.stop_fd = reader->stop_fd();
+    std::string why;
+    f = StreamFile::open(fd, std::move(so), &reader->stream_, why);
+    if (!f) {
+      close(fd);
+      return fail(why);
     }
-    reader->impl_->pcap =
-        pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!reader->impl_->pcap) return fail(reason(errbuf, path));
+  }
+
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  reader->impl_->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (!reader->impl_->pcap) {
+    std::string why = reader->stream_ && !reader->stream_->error().empty() ? reader->stream_->error() : reason(errbuf, path);
+    if (reader->gzip_ && (!reader->stream_ || reader->stream_->error().empty())) why += " (after gzip decompression)";
+    std::fclose(f);  // frees the StreamFile
+    return fail(why);
   }
   reader->impl_->consumed = 24;  // the pcap file header; close enough for pcapng
   return reader;
@@ -76,8 +133,8 @@ std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std:
 
 CaptureReader::~CaptureReader() = default;
 
-bool CaptureReader::next(CapturedFrame& frame) {
-  if (!impl_ || !impl_->pcap || !error_.empty()) return false;
+PacketSource::Status CaptureReader::read(CapturedFrame& frame) {
+  if (stop_requested() || !impl_ || !impl_->pcap || !error_.empty()) return Status::End;
   struct pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(impl_->pcap, &hdr, &data);
@@ -89,15 +146,21 @@ bool CaptureReader::next(CapturedFrame& frame) {
     frame.caplen = hdr->caplen;
     frame.wirelen = hdr->len;
     impl_->consumed += 16 + hdr->caplen;
-    return true;
+    return Status::Frame;
   }
-  if (rc == PCAP_ERROR_BREAK) return false;  // clean end of file
-  // libpcap reports a record cut short by the end of the file as "truncated dump file; ...".
-  std::string msg = pcap_geterr(impl_->pcap);
-  if (msg.empty()) msg = "read error";
-  std::string what = msg.find("truncated") != std::string::npos ? "truncated record: " : "";
-  error_ = "frame " + std::to_string(frames_ + 1) + ": " + what + msg;
-  return false;
+  if (rc == PCAP_ERROR_BREAK) return Status::End;  // clean end of file
+  if (stop_requested() || (stream_ && stream_->stopped())) return Status::End;  // asked to stop mid-read
+  std::string msg;
+  if (stream_ && !stream_->error().empty()) {
+    msg = stream_->error();  // ours is more precise than libpcap's "error reading dump file"
+  } else {
+    // libpcap reports a record cut short by the end of the file as "truncated dump file; ...".
+    msg = pcap_geterr(impl_->pcap);
+    if (msg.empty()) msg = "read error";
+    if (msg.find("truncated") != std::string::npos) msg = "truncated record: " + msg;
+  }
+  error_ = "frame " + std::to_string(frames_ + 1) + ": " + msg;
+  return Status::End;
 }
 
 int CaptureReader::link_type() const {
@@ -106,8 +169,9 @@ int CaptureReader::link_type() const {
 
 uint64_t CaptureReader::bytes_read() const {
   if (!impl_ || !impl_->pcap) return 0;
+  if (stream_) return stream_->raw_bytes();  // of the compressed file, which file_size() measures
   if (std::FILE* f = pcap_file(impl_->pcap)) {
-    long pos = std::ftell(f);  // -1 on pipes
+    long pos = std::ftell(f);
     if (pos >= 0) return static_cast<uint64_t>(pos);
   }
   return impl_->consumed;

@@ -157,7 +157,9 @@ void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t 
     on_http_line(dir, line, frame, ts, sink);
     return;
   }
-  LineRecord r;
+  // Built in place, then handed to the sinks read-only (they share it; see RecordPtr).
+  auto record = std::make_shared<LineRecord>();
+  LineRecord& r = *record;
   r.id = (*next_id_)++;
   r.frame = frame;
   r.ts = ts;
@@ -221,7 +223,7 @@ void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t 
     note_guide_differences(r);
     pair_command(r, sink);
   }
-  sink.on_record(r);
+  sink.on_record(std::move(record));
 }
 
 // WebSocket upgrade: both heads are shown as one record each; then both directions carry frames.
@@ -237,7 +239,8 @@ void ConnectionDecoder::on_http_line(Direction dir, const FramedLine& line, uint
     st.http_head.append(line.text.data(), line.text.size());
     if (!line.unterminated) return;
   }
-  LineRecord r;
+  auto record = std::make_shared<LineRecord>();
+  LineRecord& r = *record;
   r.id = (*next_id_)++;
   r.frame = frame;
   r.ts = ts;
@@ -265,7 +268,7 @@ void ConnectionDecoder::on_http_line(Direction dir, const FramedLine& line, uint
     }
     st.framer.start_websocket(false);
   }
-  sink.on_record(r);
+  sink.on_record(std::move(record));
 }
 
 // The key for a welcome: by vehicle id, else by trying every secret against the digest.

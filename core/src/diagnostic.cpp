@@ -43,6 +43,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::WebSocketMalformed, "websocket.malformed", S::Error, G::Malformed, "Malformed WebSocket frame or upgrade"},
     {DiagId::ResponseUnmatched, "command.response_unmatched", S::Note, G::Sequence, "Command response without a request in this connection"},
     {DiagId::KeyUnused, "key.unused", S::Note, G::Decryption, "Key never matched any connection"},
+    {DiagId::CaptureDropped, "capture.dropped", S::Warning, G::Sequence, "Packets dropped by the kernel before the capture saw them"},
     {DiagId::RelayPassThrough, "relay.pass_through", S::Warning, G::Decryption, "Proxy passes bytes through undecrypted"},
     {DiagId::RelayLineTooLong, "relay.line_too_long", S::Warning, G::Malformed, "Line longer than the proxy's bound: not decoded"},
     {DiagId::RelayNotReencoded, "relay.not_reencoded", S::Warning, G::Sequence, "Undecrypted line passed on as it came, out of step"},

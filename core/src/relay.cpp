@@ -37,7 +37,6 @@ using namespace relay;
 using relay_detail::Inbox;
 using relay_detail::OversizeLine;
 using relay_detail::ReceiverTimer;
-using RecordRef = std::shared_ptr<const LineRecord>;
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
 
@@ -47,13 +46,13 @@ Direction sent_by(Leg l) { return l == Leg::Client ? Direction::ClientToServer :
 
 // What a decoder emits for one feed.
 struct Records : RecordSink {
-  std::vector<RecordRef> out;
-  void on_record(LineRecord& r) override { out.push_back(std::make_shared<LineRecord>(std::move(r))); }
+  std::vector<RecordPtr> out;
+  void on_record(const RecordPtr& r) override { out.push_back(r); }
 };
 
 // One line (or a WebSocket control frame) on its way through, in arrival order per direction.
 struct Item {
-  RecordRef record;          // null: bytes outside any line (a control frame), passed on as they came
+  RecordPtr record;          // null: bytes outside any line (a control frame), passed on as they came
   std::string raw;           // the bytes it came as, line end or frames included
   LineFraming framing;
   MaskKey mask{};            // the incoming frame's masking key
@@ -159,7 +158,7 @@ struct Relay::Impl {
   }
   void send_wire(Leg to, std::string_view bytes) { send_wire(to, std::string(bytes)); }
   // Sends one whole line and decodes it as that leg's receiver will: the record of what was sent.
-  RecordRef send_line(Leg to, std::string bytes) {
+  RecordPtr send_line(Leg to, std::string bytes) {
     Records rs;
     decoder(to).feed(sent_by(other_leg(to)), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 0, now, rs);
     send_wire(to, std::move(bytes));
@@ -168,13 +167,13 @@ struct Relay::Impl {
   // Sends a line whose message the relay did not change (as it came, or re-encoded). The other leg's
   // decoder decodes it again only when it needs it (see matters_to_receiving_decoder); otherwise it
   // moves past it, and what the receiver decodes is the record it arrived as.
-  RecordRef send_unchanged(Leg to, const Item& it, std::string bytes) {
+  RecordPtr send_unchanged(Leg to, const Item& it, std::string bytes) {
     if (matters_to_receiving_decoder(*it.record)) return send_line(to, std::move(bytes));
     decoder(to).skip_line(sent_by(other_leg(to)), bytes.size(), it.keystream);
     send_wire(to, std::move(bytes));
     return it.record;
   }
-  void show(const Item& it, Leg from, RecordRef sent, bool dropped = false) {
+  void show(const Item& it, Leg from, RecordPtr sent, bool dropped = false) {
     out->push_back(Show{it.record, from, it.changed, dropped, false, it.to_proxy, std::move(sent)});
   }
 
@@ -306,7 +305,7 @@ struct Relay::Impl {
       after_record(f, *it.record);
       return;
     }
-    RecordRef record = it.record;
+    RecordPtr record = it.record;
     arrive(f, it);
     enqueue(f, std::move(it));
     if (!closed) after_record(f, *record);
@@ -378,7 +377,7 @@ struct Relay::Impl {
     } else if (it.record->plain && it.record->body_offset >= 0) {
       show(it, f.from, send_unchanged(to, it, encode(f, it.framing, it.mask, body_of(*it.record))));
     } else {
-      RecordRef sent = send_line(to, std::move(it.raw));
+      RecordPtr sent = send_line(to, std::move(it.raw));
       f.out.skip(it.keystream);
       note(f.from, DiagId::RelayNotReencoded,
            "a line that did not decrypt was passed on as it came, but this direction is out of step since the proxy "
@@ -579,7 +578,7 @@ struct Relay::Impl {
     LineFraming framing = f.sender_framing;
     reuse_mask.reset();  // a fresh key for a frame of the proxy's own
     f.out.set_framing(framing);
-    RecordRef sent = send_line(e.toward, f.out.encode(e.body));
+    RecordPtr sent = send_line(e.toward, f.out.encode(e.body));
     if (sent) injected.insert(sent->id);
     out->push_back(Show{sent, f.from, false, false, true, false, sent});
   }

@@ -48,7 +48,9 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
     conv.decoder.gap(dir, missing, frame);
   }
 
-  void on_record(ovms::LineRecord& r) override {
+  void on_record(const ovms::RecordPtr& record) override {
+    // The record is shared with any other sink: copy what the cache keeps, take nothing out of it.
+    const ovms::LineRecord& r = *record;
     Line l;
     l.id = r.id;
     l.frame = static_cast<uint32_t>(r.frame);
@@ -64,24 +66,24 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
     if (r.plain) {
       l.has_plain = true;
       l.body_off = static_cast<int16_t>(r.body_offset);
-      l.plain = std::move(*r.plain);
+      l.plain = *r.plain;
     }
     if (l.body_off < 0 && !r.msg.fields.empty()) {
       l.stored.reserve(r.msg.fields.size());
-      for (ovms::FieldValue& f : r.msg.fields)
-        l.stored.push_back(StoredField{f.def, std::move(f.text), f.kind, f.i, f.f, f.index});
+      for (const ovms::FieldValue& f : r.msg.fields)
+        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index});
     }
-    l.wire = std::move(r.wire);
+    l.wire = r.wire;
     l.wire_len = static_cast<uint32_t>(l.wire.size());
-    l.diags = std::move(r.diags);
+    l.diags = r.diags;
     if (r.inner) {
       l.inner = std::make_unique<InnerCopy>();
-      l.inner->plain = std::move(r.inner->plain);
-      l.inner->diags = std::move(r.inner->diags);
+      l.inner->plain = r.inner->plain;
+      l.inner->diags = r.inner->diags;
       l.inner->truncated = r.inner->truncated;
       l.inner->code = r.inner->msg.code;
     }
-    l.handshake = std::move(r.handshake);
+    if (r.handshake) l.handshake = std::make_unique<ovms::HandshakeInfo>(*r.handshake);
 
     // Command requests, so that later responses can be linked back (the core pairs on the effective
     // message, the inner one for a paranoid line).

@@ -4,6 +4,7 @@
 #include "ovms/connection.h"
 #include "ovms/crypto.h"
 #include "ovms/protocol.h"
+#include "test_support.h"
 
 using namespace ovms;
 
@@ -15,10 +16,7 @@ const char kServerToken[] = "SrvToken9876543210/+yz";
 
 std::string hex(const Bytes& b) { return to_hex(b); }
 
-struct Collect : RecordSink {
-  std::vector<LineRecord> records;
-  void on_record(LineRecord& r) override { records.push_back(std::move(r)); }
-};
+using test::Collect;
 
 KeyStore demo_keys(std::optional<std::string> module_password = std::nullopt) {
   KeyStore k;

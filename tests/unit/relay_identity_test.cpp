@@ -235,3 +235,28 @@ TEST(RelayIdentity, WebSocketPingsAndFragmentsPassAsTheyCame) {
   pb >> from_car(p.car_raw(fragments)) << to_server(fragments) << show('D').received_as(kCarLines[1]);
   EXPECT_EQ(pb.received[static_cast<int>(Leg::Server)], p.car_sent);
 }
+
+TEST(RelayIdentity, LinesGoOnAsTheyCameNotAsTheRelayWouldWriteThem) {
+  Peers p;
+  Playbook pb(options_for(p));
+  log_in(pb, p);
+  // Unpadded base64 decodes (the server accepts it); re-encoding would pad it. It goes on as it came.
+  std::string line = p.car_says("S80.5,K,220");  // "MP-0 S80.5,K,220" is 16 bytes: one '=' of padding
+  ASSERT_EQ(line.substr(line.size() - 3), "=\r\n");
+  std::string unpadded = line.substr(0, line.size() - 3) + "\r\n";
+  pb >> from_car(unpadded) << to_server(unpadded) << show('S').received_as("S80.5,K,220");
+  // A line that does not decrypt at all goes on as it came too (its receiver will say what it is).
+  std::string junk = "!!not base64!!\r\n";
+  pb >> from_car(junk) << to_server(junk) << show_undecrypted();
+}
+
+TEST(RelayIdentity, AnUndecryptableLineAfterAChangeIsPassedOnWithANote) {
+  Peers p;
+  RelayOptions o = options_for(p);
+  o.intercept = [](const LineRecord& r, Leg) { return r.effective().code == 'S'; };
+  Playbook pb(o);
+  log_in(pb, p);
+  pb >> from_car(p.car_says("S1")) << hold('S') >> drop() << show('S').dropped();
+  std::string junk = "!!not base64!!\r\n";
+  pb >> from_car(junk) << to_server(junk) << note(DiagId::RelayNotReencoded, "out of step") << show_undecrypted();
+}

@@ -116,7 +116,7 @@ class Playbook {
     std::string bytes;
   };
   std::vector<Wire> wire;   // both legs' bytes in the order they moved
-  std::shared_ptr<const LineRecord> last_shown, last_sent;
+  RecordPtr last_shown, last_sent;
 };
 
 // ---- events ----

@@ -10,10 +10,35 @@
 
 namespace ovms::test {
 
+// The records a sink kept (by their shared pointers), read as plain records: records[2].plain.
+class KeptRecords {
+ public:
+  struct const_iterator {
+    std::vector<RecordPtr>::const_iterator it;
+    const LineRecord& operator*() const { return **it; }
+    const LineRecord* operator->() const { return it->get(); }
+    const_iterator& operator++() { ++it; return *this; }
+    bool operator!=(const const_iterator& o) const { return it != o.it; }
+    bool operator==(const const_iterator& o) const { return it == o.it; }
+  };
+  void push_back(RecordPtr r) { kept_.push_back(std::move(r)); }
+  const LineRecord& operator[](std::size_t i) const { return *kept_[i]; }
+  const LineRecord& at(std::size_t i) const { return *kept_.at(i); }
+  const LineRecord& back() const { return *kept_.back(); }
+  const RecordPtr& ptr(std::size_t i) const { return kept_.at(i); }
+  std::size_t size() const { return kept_.size(); }
+  bool empty() const { return kept_.empty(); }
+  const_iterator begin() const { return {kept_.begin()}; }
+  const_iterator end() const { return {kept_.end()}; }
+
+ private:
+  std::vector<RecordPtr> kept_;
+};
+
 struct Collect : RecordSink {
-  std::vector<LineRecord> records;
+  KeptRecords records;
   std::vector<Diagnostic> orphans;
-  void on_record(LineRecord& r) override { records.push_back(std::move(r)); }
+  void on_record(const RecordPtr& r) override { records.push_back(r); }
   void on_orphan_diagnostic(uint32_t, const Diagnostic& d) override { orphans.push_back(d); }
 };
 

@@ -50,6 +50,7 @@ enum class DiagId : uint8_t {
   WebSocketMalformed,     // a frame or upgrade that does not parse
   ResponseUnmatched,      // a command response with no request seen
   KeyUnused,              // a key in the keys file that never matched (reported at the end)
+  CaptureDropped,         // a live capture lost packets in the kernel (pcap_stats)
   RelayPassThrough,       // the relay passes bytes through as they come: it cannot decrypt (why in message)
   RelayLineTooLong,       // the relay did not decode a line longer than its bound
   RelayNotReencoded,      // the relay passed an undecrypted line on as it came, out of step with the receiver

@@ -77,10 +77,15 @@ struct LineRecord {
   const DecodedMessage& effective() const { return inner ? inner->msg : msg; }
 };
 
+// Records are shared and read-only once emitted: every sink sees the same record, and a sink that
+// keeps one (a writer thread, the inspector's store, a proxy's log) keeps the pointer, never a copy,
+// and never takes anything out of it that another sink still reads.
+using RecordPtr = std::shared_ptr<const LineRecord>;
+
 // Receives records as they are decoded.
 struct RecordSink {
   virtual ~RecordSink() = default;
-  virtual void on_record(LineRecord& record) = 0;
+  virtual void on_record(const RecordPtr& record) = 0;
   // A response was matched to an earlier request (the front end may annotate the request).
   virtual void on_response_link(uint64_t /*request_id*/, uint64_t /*response_id*/, uint64_t /*response_frame*/) {}
   // A diagnostic that belongs to no line (e.g. a gap at the very end of a stream, an unused key).

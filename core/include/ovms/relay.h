@@ -78,7 +78,7 @@ using Event = std::variant<Received, Closed, Verdict, Inject, Tick>;
 struct Send { Leg leg; std::string bytes; };    // write these bytes to that leg
 struct Close { Leg leg; bool reset = false; };  // half-close (shutdown write) or reset
 struct Show {
-  std::shared_ptr<const LineRecord> record;  // the line decoded as it arrived on leg `from`; for an injected
+  RecordPtr record;  // the line decoded as it arrived on leg `from`; for an injected
                                              // line, decoded as it was sent (from: the leg it seems to come from)
   Leg from = Leg::Client;
   bool changed = false;   // a verdict edited it
@@ -88,11 +88,11 @@ struct Show {
   // What the other leg's receiver decodes of it: a changed line (or a command, a reply, a paranoid
   // line) decoded again as sent; for any other line passed on unchanged, `record` itself. Null:
   // nothing was sent (dropped, to_proxy).
-  std::shared_ptr<const LineRecord> sent;
+  RecordPtr sent;
 };
 struct Hold {
   uint64_t hold_id = 0;
-  std::shared_ptr<const LineRecord> record;
+  RecordPtr record;
   Leg from = Leg::Client;
   double deadline = 0;  // when the receiving peer drops the connection if nothing reaches it (inf: no timer)
   std::string who;      // "the server (timeout_car 960 s)", "the car (timeout.rx 960 s)"
