@@ -240,3 +240,33 @@ TEST(RelayChange, ReencodedWebSocketFrameKeepsTheCarsMask) {
   pb >> inject_to(Leg::Server, "A") << to_server_any() << show('A').injected();
   EXPECT_EQ(static_cast<uint8_t>(out[out.size() - 13]) & 0x80, 0x80) << "an injected client frame is masked too";
 }
+
+TEST(RelayChange, AnAndroidAppsLinesKeepTheirLfWhenReencoded) {
+  Peers p(LineFraming::lf(), LineFraming::crlf());
+  p.type = 'A';
+  Playbook pb(intercepting(p, 'C'));
+  log_in(pb, p);
+  pb >> from_car(p.car_says("C7,stat")) << hold('C') >> drop() << show('C').dropped();
+  pb >> from_car(p.car_says("A")) << to_server_any() << show('A').received_as("A");
+  pb >> inject_to(Leg::Server, "C1") << to_server_any() << show('C').injected();
+  const std::string& up = pb.received[static_cast<int>(Leg::Server)];
+  EXPECT_EQ(up.find("\r\n", up.find('\n') + 1), std::string::npos) << "every line after the welcome ends in LF alone";
+  EXPECT_NE(up.find("\n"), std::string::npos);
+  Views v(p, pb);
+  EXPECT_EQ(v.server_received(), (std::vector<std::string>{"A", "C1"}));
+}
+
+TEST(RelayChange, SchemeOneEditsAndInjectionsArePlainLines) {
+  Peers p;
+  p.type = 'A';
+  Playbook pb(intercepting(p, 'C'));
+  std::string w = p.account_welcome();
+  pb >> from_car(w) << to_server(w) << show(LineKind::Welcome);
+  std::string s = p.account_server_welcome();
+  pb >> from_server(s) << to_car(s) << show(LineKind::ServerWelcome);
+  pb >> from_car(p.car_says("C7,stat")) << hold('C') >> edit("C7,bms") << to_server("C7,bms\r\n")
+     << show('C').changed().received_as("C7,bms");
+  pb >> inject_to(Leg::Client, "PIhello") << to_car("PIhello\r\n") << show('P').injected();
+  pb >> from_car(p.car_says("C1")) << hold('C') >> edit("C1\nC2") << note(DiagId::RelayRefused, "split it");
+  pb >> forward() << to_server("C1\r\n") << show('C');
+}
