@@ -9,6 +9,7 @@
 // decoded in both directions (the injected-command pairing comes from there).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <limits>
 #include <optional>
@@ -113,7 +114,10 @@ struct Relay::Impl {
         dec_client(opt.conn, opt.keys.get(), &next_id),
         dec_server(opt.conn, opt.keys.get(), &next_id),
         flows{Flow(Leg::Client, [this] { return mask(); }), Flow(Leg::Server, [this] { return mask(); })},
-        rng(std::random_device{}()) {}
+        rng(std::random_device{}()) {
+    // The decoders' framers keep no longer line (they give up on a longer WebSocket frame).
+    opt.max_line = std::min(opt.max_line, Framer::kMaxLine);
+  }
 
   RelayOptions opt;
   uint64_t next_id = 0;  // record ids, unique over both legs

@@ -2,6 +2,7 @@
 // with the reason), auto-provisioning, a first line that is not OVMS; held lines against the peers'
 // receive timers; half-closes and resets; lines over max_line; a front end that holds too much.
 #include <cmath>
+#include <random>
 
 #include "relay_playbook.h"
 
@@ -278,4 +279,49 @@ TEST(RelayBounds, InjectionBeforeLoginIsRefused) {
   Playbook pb(options_for(p));
   pb >> inject_to(Leg::Client, "C1") << note(DiagId::RelayRefused, "has not started");
   EXPECT_TRUE(pb.received[0].empty() && pb.received[1].empty());
+}
+
+// Whatever arrives, in whatever order and pieces, the relay answers with commands and never throws:
+// junk, real lines cut anywhere, WebSocket heads and frames, verdicts for any id, injections, closes.
+TEST(RelayRobustness, RandomInputNeverThrows) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    Peers p(round % 3 == 0 ? LineFraming::websocket_client() : LineFraming::crlf(),
+            round % 3 == 0 ? LineFraming::websocket_server() : LineFraming::crlf());
+    RelayOptions o = options_for(p);
+    o.max_line = 64 + rng() % 400;
+    o.intercept = [&rng](const LineRecord&, Leg) { return rng() % 3 == 0; };
+    Relay relay(o);
+    std::string car, server;
+    if (round % 3 == 0) {
+      car = "GET /apiv2 HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
+      server = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
+    }
+    car += p.welcome();
+    server += p.server_welcome();
+    for (int i = 0; i < 20; ++i) {
+      car += rng() % 5 ? p.car_says("S" + std::string(rng() % 600, '1')) : std::string(rng() % 50, char(rng()));
+      server += rng() % 5 ? p.server_says("C" + std::to_string(rng() % 50)) : std::string(rng() % 50, char(rng()));
+    }
+    double now = 0;
+    std::size_t at[2] = {0, 0};
+    const std::string* bytes[2] = {&car, &server};
+    for (int step = 0; step < 200; ++step) {
+      now += rng() % 100;
+      relay::Event e = relay::Tick{now};
+      const Leg leg = rng() % 2 ? Leg::Client : Leg::Server;
+      const int l = static_cast<int>(leg);
+      switch (rng() % 8) {
+        case 0: e = relay::Verdict{rng() % 6, relay::Verdict::Action(rng() % 3), rng() % 2 ? "S1" : "", rng() % 2 == 0, now}; break;
+        case 1: e = relay::Inject{leg, rng() % 2 ? "C7,stat" : "", now}; break;
+        case 2: if (step > 150) e = relay::Closed{leg, rng() % 4 == 0, now}; break;
+        default: {
+          std::size_t n = std::min<std::size_t>(bytes[l]->size() - at[l], 1 + rng() % 300);
+          e = relay::Received{leg, bytes[l]->substr(at[l], n), now};
+          at[l] += n;
+        }
+      }
+      ASSERT_NO_THROW(relay.handle(e)) << "round " << round << " step " << step;
+    }
+  }
 }

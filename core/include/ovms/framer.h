@@ -32,7 +32,9 @@ struct WebSocketFrameHeader {
   uint8_t mask_key[4] = {};    // when masked
   uint64_t payload_len = 0;
   std::size_t header_len = 0;  // 2..14 bytes: the payload starts here
-  uint64_t frame_len() const { return header_len + payload_len; }
+  // Header and payload; a length no frame can have (a 64-bit length near 2^64) saturates instead of
+  // wrapping round to a small one.
+  uint64_t frame_len() const { return payload_len > UINT64_MAX - header_len ? UINT64_MAX : header_len + payload_len; }
   bool carries_data() const { return opcode <= 2; }  // continuation, text or binary
 };
 // Reads the header at the start of `data`; nullopt while fewer bytes than the header needs are there.
@@ -54,6 +56,7 @@ class Framer {
   // relay does not buffer a line over its bound): positions move on as if it had been fed, and no
   // line is emitted. Only between lines; with a partial line buffered it is std::logic_error.
   void skip(uint64_t len);
+  bool between_lines() const { return partial_.empty() && !partial_gap_; }
 
   // Switch to WebSocket frames from the next byte on (after the HTTP upgrade's blank line).
   void start_websocket(bool strip_trailing_lf) {

@@ -46,7 +46,8 @@ struct PeerTimeouts {
 
 struct RelayOptions {
   std::shared_ptr<const KeyStore> keys;  // null: nothing decrypts, bytes pass through
-  std::size_t max_line = 1 << 20;        // a longer line is not decoded (passed on as it comes, or the legs close)
+  std::size_t max_line = 1 << 20;        // a longer line is not decoded (passed on as it comes, or the legs close);
+                                         // at most Framer::kMaxLine (64 MiB)
   std::size_t max_buffered = 64 << 20;   // bytes kept from one leg (partial line and lines behind a hold) before
                                          // the relay gives up and resets both legs; see Relay::buffered()
   double warn_before = 30;               // Warn this many seconds before a held line would time a peer out
