@@ -145,6 +145,12 @@ void Relay::Impl::on(const Received& e) {
 }
 
 void Relay::Impl::on(const Closed& e) {
+  // What the close says about the login (a server that closes instead of answering the welcome
+  // refused it), from the decoder of the leg it came on; the other leg's decoder learns it too.
+  Records said, echo;
+  decoder(e.leg).closed(sent_by(e.leg), 0, now, said);
+  decoder(other_leg(e.leg)).closed(sent_by(e.leg), 0, now, echo);
+  for (const Diagnostic& d : said.orphans) out->push_back(Note{d, e.leg});
   if (e.reset) {
     std::size_t dropped = flows[0].queue.size() + flows[1].queue.size();
     if (dropped)

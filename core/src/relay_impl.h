@@ -34,7 +34,9 @@ inline Direction sent_by(Leg l) { return l == Leg::Client ? Direction::ClientToS
 // What a decoder emits for one feed.
 struct Records : RecordSink {
   std::vector<RecordPtr> out;
+  std::vector<Diagnostic> orphans;
   void on_record(const RecordPtr& r) override { out.push_back(r); }
+  void on_orphan_diagnostic(uint32_t, const Diagnostic& d) override { orphans.push_back(d); }
 };
 
 // One line (or a WebSocket control frame) on its way through, in arrival order per direction.

@@ -46,12 +46,11 @@ std::string Relay::Impl::edited_body(const Flow& f, const Item& it, const Verdic
     const VehicleKey* key = dec_client.key();
     const std::string ptoken = decoder(f.from).paranoid_token();
     // The password that decrypted the original: the module password, or the server password (Android).
-    const std::string* password = has_diag(r, DiagId::ParanoidServerPassword) ? &key->server_password
-                                  : key->module_password                     ? &*key->module_password
-                                                                             : nullptr;
-    if (!password || ptoken.empty()) return "no module password or paranoid token to re-wrap it with";
+    const std::optional<std::string>* password = nullptr;
+    if (key) password = has_diag(r, DiagId::ParanoidServerPassword) ? &key->server_password : &key->module_password;
+    if (!password || !*password || ptoken.empty()) return "no module password or paranoid token to re-wrap it with";
     if (v.body.empty()) return "the inner message is empty";
-    body = paranoid_envelope(paranoid_key(*password, ptoken), v.body);
+    body = paranoid_envelope(paranoid_key(**password, ptoken), v.body);
   }
   return check_body(f, body);
 }

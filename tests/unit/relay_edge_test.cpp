@@ -39,8 +39,10 @@ std::string long_reply(std::size_t n) { return "c7,0," + std::string(n, 'x'); }
 
 TEST(RelayPassThrough, WithoutTheKeyBytesPassAtOnceAndTheNoteSaysWhy) {
   Peers p;
-  RelayOptions o;
-  o.keys = std::make_shared<KeyStore>();  // a keys file without this vehicle
+  Peers other;
+  other.vehicle = "OTHER";
+  other.secret = "another-secret";
+  RelayOptions o = options_for(other);  // a keys file without this vehicle
   Playbook pb(o);
   std::string w = p.welcome();
   pb >> from_car(w) << to_server(w) << show(LineKind::Welcome)
@@ -184,6 +186,14 @@ TEST(RelayClose, APartialLineAfterAChangeIsNotPassedOn) {
   std::string d = p.car_says(kDoors);
   pb >> from_car(d.substr(0, 12)) >> closed_by(Leg::Client) << note(DiagId::TcpLineUnterminated, "not passed on")
      << close_of(Leg::Server, false);
+}
+
+TEST(RelayClose, AServerThatClosesInsteadOfAnsweringRefusedTheLogin) {
+  Peers p;
+  Playbook pb(options_for(p));
+  std::string w = p.welcome();
+  pb >> from_car(w) << to_server(w) << show(LineKind::Welcome);
+  pb >> closed_by(Leg::Server) << note(DiagId::ServerRefused, "login refused") << close_of(Leg::Client, false);
 }
 
 TEST(RelayClose, ResetIsPassedOnAndHeldLinesAreDropped) {
