@@ -1,6 +1,7 @@
 #include "record_writer.h"
 
 #include "ovms/json.h"
+#include "ovms/present.h"
 #include "text_output.h"
 
 using namespace ovms;
@@ -20,7 +21,7 @@ void RecordWriter::orphan(uint32_t conn, const Diagnostic& d) {
   if (o_.stats) stats_.count_orphan(d);
   // JSON output holds one object per wire line only, so diagnostics of no line go to stderr there.
   Output& dest = o_.json ? err_ : out_;
-  if (conn != UINT32_MAX) dest.buf() += "#" + std::to_string(conn) + " ";
+  if (conn != UINT32_MAX) dest.buf() += present::conn_text(conn) + " ";
   append_diagnostic_text(dest.buf(), d, "");
   dest.maybe_flush();
 }

@@ -7,14 +7,8 @@ using namespace ovms;
 void Stats::count(const LineRecord& r) {
   ++lines_;
   if (r.plain) ++decrypted_;
-  const DecodedMessage& m = r.effective();
-  std::string code;
-  if (r.kind != LineKind::Message) code = line_kind_name(r.kind);
-  else if (m.code) code = std::string(1, m.code) + " " + m.name();
-  else code = "(not decrypted)";
-  ++codes_[code];
-  ++vehicles_[r.vehicle.empty() ? "-" : r.vehicle];
-  ++directions_[std::string(direction_name(r.dir)) + " " + role_name(r.role)];
+  const present::RecordView v = present::view_of(r);
+  for (std::size_t t = 0; t < kTables; ++t) ++tables_[t][present::stat_key(static_cast<present::StatTable>(t), v)];
   for (const Diagnostic& d : r.diags) ++diags_[d.def().key];
   if (r.inner)
     for (const Diagnostic& d : r.inner->diags) ++diags_[d.def().key];
@@ -28,15 +22,13 @@ std::string Stats::render() const {
   out += buf;
   auto table = [&](const char* title, const std::map<std::string, uint64_t>& m) {
     out += title;
-    out += '\n';
+    out += ":\n";
     for (const auto& [k, v] : m) {
       std::snprintf(buf, sizeof buf, "  %-36s %10llu\n", k.c_str(), static_cast<unsigned long long>(v));
       out += buf;
     }
   };
-  table("per code:", codes_);
-  table("per vehicle:", vehicles_);
-  table("per direction and sender:", directions_);
-  table("per diagnostic:", diags_);
+  for (std::size_t t = 0; t < kTables; ++t) table(present::stat_table_title(static_cast<present::StatTable>(t)), tables_[t]);
+  table("Diagnostics by id", diags_);
   return out;
 }

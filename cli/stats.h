@@ -1,10 +1,12 @@
-// --stats: counts per message code, vehicle, direction and diagnostic.
+// --stats: lines counted in the tables every front end counts (ovms::present's statistics tables, the
+// same as tshark's -z ovms,tree), plus the diagnostics by id.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "ovms/present.h"
 #include "ovms/record.h"
 
 class Stats {
@@ -14,6 +16,8 @@ class Stats {
   std::string render() const;
 
  private:
+  static constexpr std::size_t kTables = static_cast<std::size_t>(ovms::present::StatTable::kCount);
   uint64_t lines_ = 0, decrypted_ = 0;
-  std::map<std::string, uint64_t> codes_, vehicles_, directions_, diags_;
+  std::map<std::string, uint64_t> tables_[kTables];
+  std::map<std::string, uint64_t> diags_;
 };

@@ -468,6 +468,8 @@ void ConnectionDecoder::ap_reply(LineRecord& r) {
     FieldValue v;
     v.def = i < n_params ? &params[i] : nullptr;
     v.index = static_cast<uint16_t>(i);
+    v.offset = static_cast<uint32_t>(items[i].data() - r.plain->data());
+    v.length = static_cast<uint32_t>(items[i].size());  // "-" (an empty parameter) is still its byte
     v.text = items[i] == "-" ? "" : std::string(items[i]);
     v.kind = v.text.empty() ? FieldValue::Kind::Empty : FieldValue::Kind::Text;
     r.msg.fields.push_back(std::move(v));
@@ -569,7 +571,7 @@ bool ConnectionDecoder::resynchronise(DirState& st, const Bytes& cipher, LineRec
 void ConnectionDecoder::decode_plain(LineRecord& r, std::string_view body) {
   int64_t pos = static_cast<int64_t>(r.stream_pos);
   r.body_offset = static_cast<int32_t>(r.plain->size() - body.size());
-  r.msg = decode_message(body, r.diags, r.frame, pos);
+  r.msg = decode_message(*r.plain, static_cast<std::size_t>(r.body_offset), r.diags, r.frame, pos);
   if (r.msg.code == 'E') paranoid(r);
 }
 
@@ -588,6 +590,10 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
   const FieldValue* payload = r.msg.field("payload");
   if (!code || code->text.empty()) return;
   std::string_view b64 = payload ? std::string_view(payload->text) : std::string_view();
+  // Diagnostics about the payload point at its field (front ends attach them to its tree item).
+  auto about_payload = [&] {
+    if (payload) r.diags.back().field = static_cast<int32_t>(payload - r.msg.fields.data());
+  };
   if (ptoken_.empty()) {
     add(r, DiagId::ParanoidNoToken, "EM message before any ET token in this connection: the paranoid key is unknown");
     return;
@@ -616,9 +622,12 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
     add(r, DiagId::ParanoidTruncated, "paranoid payload " + why + " (v3 firmware sends only the original "
                                       "message's length); decoded the " + std::to_string(b.data.size()) +
                                       " bytes that survive");
+    about_payload();
   }
-  if (b.bad_at != std::string_view::npos)
+  if (b.bad_at != std::string_view::npos) {
     add(r, DiagId::Base64Invalid, "invalid base64 in the paranoid payload at character " + std::to_string(b.bad_at));
+    about_payload();
+  }
   for (auto [password, is_server] : passwords) {
     Bytes plain = paranoid_crypt(paranoid_key(*password, ptoken_), b.data.data(), b.data.size());
     if (!looks_like_text(plain.data(), plain.size())) continue;
@@ -629,7 +638,8 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
     std::string body(1, code->text[0]);
     body.append(plain.begin(), plain.end());
     inner->plain = std::string(kMsgPrefix) + body;
-    inner->msg = decode_message(body, inner->diags, r.frame, static_cast<int64_t>(r.stream_pos));
+    inner->msg = decode_message(inner->plain, kMsgPrefix.size(), inner->diags, r.frame,
+                                static_cast<int64_t>(r.stream_pos));
     if (inner->truncated) {
       // Fields lost to the truncation are explained by paranoid.truncated; do not report each again.
       auto& d = inner->diags;
@@ -642,6 +652,7 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
   }
   add(r, DiagId::ParanoidUndecodable, "the paranoid payload does not decrypt to text with the module or server "
                                       "password of vehicle " + vehicle_);
+  about_payload();
 }
 
 // Each c is paired with the earliest unanswered C of the same command in the other direction.

@@ -76,15 +76,20 @@ bool parse_float(std::string_view s, double& out) {
 
 class Decoder {
  public:
-  Decoder(DecodedMessage& m, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos)
-      : m_(m), diags_(diags), frame_(frame), pos_(pos) {}
+  // `data` is the message after its code, at `data_offset` in the caller's plaintext; every field text
+  // is a view into it, which gives the field's offset.
+  Decoder(DecodedMessage& m, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos, std::string_view data,
+          std::size_t data_offset)
+      : m_(m), diags_(diags), frame_(frame), pos_(pos), data_(data.data()), data_offset_(data_offset) {}
 
-  // Appends one field value, parsing it according to its type.
+  // Appends one field value (a view into the message's data), parsing it according to its type.
   FieldValue& add(const FieldDef* def, std::string_view text, std::size_t index) {
     FieldValue v;
     v.def = def;
     v.text.assign(text.data(), text.size());
     v.index = static_cast<uint16_t>(index > 0xffff ? 0xffff : index);
+    v.offset = static_cast<uint32_t>(data_offset_ + static_cast<std::size_t>(text.data() - data_));
+    v.length = static_cast<uint32_t>(text.size());
     if (text.empty()) {
       v.kind = FieldValue::Kind::Empty;
     } else if (!def) {
@@ -120,7 +125,8 @@ class Decoder {
           std::size_t available = items.size() - i;
           if (static_cast<uint64_t>(count) > available) {
             note(DiagId::MissingField, std::string(def.name) + ": count says " + std::to_string(count) +
-                                           " values, only " + std::to_string(available) + " present");
+                                           " values, only " + std::to_string(available) + " present",
+                 count_field_index(def));
             count = static_cast<int64_t>(available);
           }
           for (int64_t k = 0; k < count; ++k, ++i) add(&def, items[i], i);
@@ -133,20 +139,33 @@ class Decoder {
 
   void extras(const std::vector<std::string_view>& items, std::size_t from) {
     if (from >= items.size()) return;
+    const auto first_extra = static_cast<int32_t>(m_.fields.size());
     for (std::size_t i = from; i < items.size(); ++i) add(nullptr, items[i], i);
     note(DiagId::ExtraFields, std::to_string(items.size() - from) + " trailing field(s) after the " +
-                                  std::to_string(from) + " the catalog describes");
+                                  std::to_string(from) + " the catalog describes",
+         first_extra);
   }
 
-  void note(DiagId id, std::string message) { diags_.push_back(Diagnostic{id, frame_, pos_, std::move(message)}); }
+  // `field`: the index in m.fields of the field the diagnostic is about (-1: none).
+  void note(DiagId id, std::string message, int32_t field = -1) {
+    diags_.push_back(Diagnostic{id, frame_, pos_, std::move(message), field});
+  }
+  int32_t next_field() const { return static_cast<int32_t>(m_.fields.size()); }
 
  private:
+  // The latest field named `def.count_field`: the count a List field's length comes from.
+  int32_t count_field_index(const FieldDef& def) const {
+    if (!def.count_field) return -1;
+    for (std::size_t k = m_.fields.size(); k-- > 0;)
+      if (m_.fields[k].def && std::strcmp(m_.fields[k].def->name, def.count_field) == 0) return static_cast<int32_t>(k);
+    return -1;
+  }
+
   int64_t list_count(const FieldDef& def) {
-    if (!def.count_field) return 0;
-    for (auto it = m_.fields.rbegin(); it != m_.fields.rend(); ++it)
-      if (it->def && std::strcmp(it->def->name, def.count_field) == 0)
-        return it->kind == FieldValue::Kind::Int ? it->i : 0;
-    return 0;
+    int32_t k = count_field_index(def);
+    if (k < 0) return 0;
+    const FieldValue& count = m_.fields[static_cast<std::size_t>(k)];
+    return count.kind == FieldValue::Kind::Int ? count.i : 0;
   }
 
   void parse_value(const FieldDef& def, std::string_view text, FieldValue& v) {
@@ -178,13 +197,16 @@ class Decoder {
     }
     v.kind = FieldValue::Kind::Text;
     std::string shown(text.substr(0, 40));
-    note(DiagId::MalformedField, std::string(def.name) + " is not a number: \"" + shown + "\"");
+    // `v` is not in m.fields yet: it is about to be the next one.
+    note(DiagId::MalformedField, std::string(def.name) + " is not a number: \"" + shown + "\"", next_field());
   }
 
   DecodedMessage& m_;
   std::vector<Diagnostic>& diags_;
   uint64_t frame_;
   int64_t pos_;
+  const char* data_;
+  std::size_t data_offset_;
 };
 
 // C and c both start with the command number, which selects the command's catalog entry.
@@ -241,7 +263,7 @@ void decode_paranoid(Decoder& d, DecodedMessage& m, std::string_view data) {
     d.add(find_field(def, "inner_code"), data.substr(1, 1), 1);
     d.add(find_field(def, "payload"), data.substr(2), 2);
   } else {
-    d.note(DiagId::UnknownCode, std::string("unknown paranoid sub-type '") + data[0] + "' (the server drops it)");
+    d.note(DiagId::UnknownCode, std::string("unknown paranoid sub-type '") + data[0] + "' (the server drops it)", 0);
     d.add(nullptr, data.substr(1), 1);
   }
 }
@@ -298,12 +320,18 @@ const FieldValue* DecodedMessage::field(std::string_view name) const {
 }
 
 DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos) {
+  return decode_message(body, 0, diags, frame, pos);
+}
+
+DecodedMessage decode_message(std::string_view plain, std::size_t body_offset, std::vector<Diagnostic>& diags,
+                              uint64_t frame, int64_t pos) {
   DecodedMessage m;
-  if (body.empty()) return m;
+  if (body_offset >= plain.size()) return m;
+  std::string_view body = plain.substr(body_offset);
   m.code = body[0];
   m.def = find_message(m.code);
   std::string_view data = body.substr(1);
-  Decoder d(m, diags, frame, pos);
+  Decoder d(m, diags, frame, pos, data, body_offset + 1);
   if (!m.def) {
     std::string shown = (m.code >= 0x20 && m.code < 0x7f) ? std::string(1, m.code) : "0x" + to_hex(reinterpret_cast<const uint8_t*>(&m.code), 1);
     d.note(DiagId::UnknownCode, "unknown message code '" + shown + "' (kept raw)");

@@ -237,17 +237,13 @@ const char* enum_label(const ovms::FieldDef& def, const FieldView& f) {
   return nullptr;
 }
 
-struct Malformed {  // a malformed field's item, to attach the core's diagnostic to it
-  const char* name;
-  proto_item* item;
-};
-
 struct FieldCtx {
   packet_info* pinfo;
-  tvbuff_t* tvb;   // the plaintext's tvb
-  gint base;       // offset of the plaintext in it
-  Malformed* malformed;
-  guint n_malformed, max_malformed;
+  tvbuff_t* tvb;       // the plaintext's tvb
+  gint base;           // offset of the plaintext in it
+  gint plain_len;      // the plaintext's length (field spans lie inside it)
+  proto_item** items;  // the item of each field of the message, by its index (a Diagnostic's `field`)
+  guint32 n_items;
 };
 
 // Field texts come from decrypted data: make them printable UTF-8 before they become string values.
@@ -255,128 +251,97 @@ const char* printable(packet_info* pinfo, const char* text, std::size_t len) {
   return format_text(pinfo->pool, reinterpret_cast<const guchar*>(text), len);
 }
 
-void add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gint start, gint len, const char* expected) {
+proto_item* add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gint start, gint len,
+                          const char* expected) {
   const char* label = f.def ? f.def->label : "Field";
   const char* text = printable(c.pinfo, f.text, f.text_len);
-  proto_item* pi = proto_tree_add_string_format(tree, hf.malformed_value, c.tvb, start, len, text,
-                                                "%s: %s [malformed: not %s]", label, text, expected);
-  if (c.n_malformed < c.max_malformed) c.malformed[c.n_malformed++] = Malformed{f.def ? f.def->name : "", pi};
+  return proto_tree_add_string_format(tree, hf.malformed_value, c.tvb, start, len, text,
+                                      "%s: %s [malformed: not %s]", label, text, expected);
 }
 
 constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
 
-void add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
-  const bool located = f.offset >= 0;
-  const gint start = located ? c.base + f.offset : 0;
-  const gint len = located ? static_cast<gint>(f.text_len) : 0;
+// Adds one field at the bytes the core says it occupies; returns its item.
+proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
+  const bool located = static_cast<uint64_t>(f.offset) + f.length <= static_cast<uint64_t>(c.plain_len);
+  const gint start = located ? c.base + static_cast<gint>(f.offset) : 0;
+  const gint len = located ? static_cast<gint>(f.length) : 0;
   const FieldHf* fh = f.def ? field_hf(f.def) : nullptr;
   if (!fh) {
     const char* text = printable(c.pinfo, f.text, f.text_len);
-    proto_tree_add_string_format(tree, hf.extra_field, c.tvb, start, len, text, "Extra field #%u: %s", f.index,
-                                 text);
-    return;
+    return proto_tree_add_string_format(tree, hf.extra_field, c.tvb, start, len, text, "Extra field #%u: %s",
+                                        f.index, text);
   }
   const ovms::FieldDef& def = *f.def;
-  if (f.kind == ovms::FieldValue::Kind::Empty) {
-    proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: (empty)", def.label);
-    return;
-  }
+  if (f.kind == ovms::FieldValue::Kind::Empty)
+    return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: (empty)", def.label);
+  proto_item* pi = nullptr;
   const bool numeric = f.kind == ovms::FieldValue::Kind::Int || f.kind == ovms::FieldValue::Kind::Float;
   switch (fh->rep) {
-    case Rep::String: {
-      proto_item* pi = located ? proto_tree_add_item(tree, *fh->id, c.tvb, start, len, ENC_UTF_8)
-                               : proto_tree_add_string(tree, *fh->id, c.tvb, 0, 0,
-                                                       format_text(c.pinfo->pool,
-                                                                   reinterpret_cast<const guchar*>(f.text),
-                                                                   f.text_len));
+    case Rep::String:
+      pi = located ? proto_tree_add_item(tree, *fh->id, c.tvb, start, len, ENC_UTF_8)
+                   : proto_tree_add_string(tree, *fh->id, c.tvb, 0, 0, printable(c.pinfo, f.text, f.text_len));
       if (def.n_enums) {
         if (const char* label = enum_label(def, f)) proto_item_append_text(pi, " (%s)", label);
       }
       break;
-    }
     case Rep::Double:
-      if (!numeric) {
-        add_malformed(c, tree, f, start, len, "a number");
-        break;
-      }
-      {
-        proto_item* pi = proto_tree_add_double(tree, *fh->id, c.tvb, start, len,
-                                               f.kind == ovms::FieldValue::Kind::Float ? f.f : static_cast<double>(f.i));
-        if (fh->unit) proto_item_append_text(pi, "%s", fh->unit);
-      }
+      if (!numeric) return add_malformed(c, tree, f, start, len, "a number");
+      pi = proto_tree_add_double(tree, *fh->id, c.tvb, start, len,
+                                 f.kind == ovms::FieldValue::Kind::Float ? f.f : static_cast<double>(f.i));
+      if (fh->unit) proto_item_append_text(pi, "%s", fh->unit);
       break;
-    case Rep::Int64: {
-      if (!numeric) {
-        add_malformed(c, tree, f, start, len, "an integer");
-        break;
-      }
-      proto_item* pi = proto_tree_add_int64(tree, *fh->id, c.tvb, start, len, f.i);
+    case Rep::Int64:
+      if (!numeric) return add_malformed(c, tree, f, start, len, "an integer");
+      pi = proto_tree_add_int64(tree, *fh->id, c.tvb, start, len, f.i);
       if (f.kind == ovms::FieldValue::Kind::Float)
-        proto_item_append_text(pi, " (sent as %s)",
-                               format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(f.text), f.text_len));
+        proto_item_append_text(pi, " (sent as %s)", printable(c.pinfo, f.text, f.text_len));
       if (def.type == ovms::FieldType::Hex) proto_item_append_text(pi, " (0x%" PRIx64 ")", static_cast<uint64_t>(f.i));
       break;
-    }
     case Rep::Time: {
-      if (!numeric) {
-        add_malformed(c, tree, f, start, len, "epoch seconds");
-        break;
-      }
+      if (!numeric) return add_malformed(c, tree, f, start, len, "epoch seconds");
       // -1 (and 0) mean "no time": not a date, so not the time field (a filter on it does not match).
       const double secs = f.kind == ovms::FieldValue::Kind::Int ? static_cast<double>(f.i) : f.f;
-      if (!(secs > 0)) {
-        proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)", def.label,
-                                     printable(c.pinfo, f.text, f.text_len));
-        break;
-      }
-      if (secs > kLastEpochSecond) {
-        add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
-        break;
-      }
+      if (!(secs > 0))
+        return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)",
+                                            def.label, printable(c.pinfo, f.text, f.text_len));
+      if (secs > kLastEpochSecond) return add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
       nstime_t t;
       t.secs = static_cast<time_t>(secs);
       t.nsecs = static_cast<int>((secs - static_cast<double>(t.secs)) * 1e9);
-      proto_tree_add_time(tree, *fh->id, c.tvb, start, len, &t);
+      pi = proto_tree_add_time(tree, *fh->id, c.tvb, start, len, &t);
       break;
     }
     case Rep::Flags: {
-      if (f.kind != ovms::FieldValue::Kind::Int || f.i < 0 || f.i > static_cast<int64_t>(fh->max)) {
-        add_malformed(c, tree, f, start, len, "a flag value of the field's width");
-        break;
-      }
+      if (f.kind != ovms::FieldValue::Kind::Int || f.i < 0 || f.i > static_cast<int64_t>(fh->max))
+        return add_malformed(c, tree, f, start, len, "a flag value of the field's width");
       const auto value = static_cast<guint32>(f.i);
-      proto_item* pi = proto_tree_add_uint(tree, *fh->id, c.tvb, start, len, value);
+      pi = proto_tree_add_uint(tree, *fh->id, c.tvb, start, len, value);
       proto_tree* bits = proto_item_add_subtree(pi, *fh->ett);
       for (std::size_t b = 0; b < fh->flag_ids.size(); ++b)
         proto_tree_add_boolean(bits, *fh->flag_ids[b], c.tvb, start, len, value);
       break;
     }
   }
+  return pi;
 }
 
-void add_message(FieldCtx& c, proto_tree* tree, const MessageView& m, gint plain_len, const char* label,
-                 int message_ett_id) {
+void add_message(FieldCtx& c, proto_tree* tree, const MessageView& m, const char* label, int message_ett_id) {
   if (!m.n_fields) return;
-  proto_tree* sub = proto_tree_add_subtree(tree, c.tvb, c.base, plain_len, message_ett_id, nullptr, label);
-  for (guint32 i = 0; i < m.n_fields; ++i) add_field(c, sub, m.fields[i]);
+  proto_tree* sub = proto_tree_add_subtree(tree, c.tvb, c.base, c.plain_len, message_ett_id, nullptr, label);
+  c.items = static_cast<proto_item**>(wmem_alloc0(c.pinfo->pool, sizeof(proto_item*) * m.n_fields));
+  c.n_items = m.n_fields;
+  for (guint32 i = 0; i < m.n_fields; ++i) c.items[i] = add_field(c, sub, m.fields[i]);
 }
 
 void add_diags(FieldCtx& c, proto_tree* tree, proto_item* fallback, const std::vector<ovms::Diagnostic>& diags) {
   for (const ovms::Diagnostic& d : diags) {
     const ovms::DiagDef& def = d.def();
     proto_item* pi = generated(proto_tree_add_string(tree, hf.diag, c.tvb, 0, 0, def.key));
-    // A malformed field's diagnostic goes on the field's item ("<name> is not a number: ...").
+    // A diagnostic about one field (a malformed number, the first extra field, ...) goes on that
+    // field's item: the core names the field by its index in the message.
     proto_item* target = pi ? pi : fallback;
-    if (d.id == ovms::DiagId::MalformedField) {
-      for (guint k = 0; k < c.n_malformed; ++k) {
-        std::size_t n = std::strlen(c.malformed[k].name);
-        if (n && d.message.compare(0, n, c.malformed[k].name) == 0 && d.message.size() > n && d.message[n] == ' ' &&
-            c.malformed[k].item) {
-          target = c.malformed[k].item;
-          break;
-        }
-      }
-    }
+    if (d.field >= 0 && static_cast<guint32>(d.field) < c.n_items && c.items[d.field]) target = c.items[d.field];
     if (expert_field* ei = diag_ei(d.id))
       expert_add_info_format(c.pinfo, target, ei, "%s",
                              format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(d.message.data()),
@@ -404,12 +369,6 @@ void add_handshake(proto_tree* tree, tvbuff_t* ltvb, gint loff, const Line& line
   if (!h.key_id.empty()) generated(proto_tree_add_string(hs, hf.key_id, ltvb, 0, 0, pool_str(pinfo, h.key_id)));
 }
 
-const char* message_label(packet_info* pinfo, const MessageView& m, const char* kind) {
-  if (m.def) return wmem_strdup_printf(pinfo->pool, "%s (%c)", m.def->label, m.code);
-  if (m.code) return wmem_strdup_printf(pinfo->pool, "Unknown message (0x%02x)", static_cast<guint8>(m.code));
-  return wmem_strdup_printf(pinfo->pool, "Fields of the %s", kind);
-}
-
 void add_code_and_name(proto_tree* tree, tvbuff_t* ptvb, gint base, const MessageView& m, int hf_code, int hf_name,
                        packet_info* pinfo) {
   const gint at = m.code_offset >= 0 ? base + m.code_offset : 0;
@@ -420,48 +379,40 @@ void add_code_and_name(proto_tree* tree, tvbuff_t* ptvb, gint base, const Messag
   proto_tree_add_string(tree, hf_name, ptvb, at, len, m.def ? m.def->name : "unknown");
 }
 
-// One record of the "ovms" tap per line (from the cache alone, no decoding).
-void tap_line(const Line& line, packet_info* pinfo) {
+// One record of the "ovms" tap per line (from the cache alone, no decoding): its keys in the core's
+// statistics tables.
+void tap_line(const Line& line, std::string_view wire, packet_info* pinfo) {
   auto* t = wmem_new(pinfo->pool, TapLine);
-  const char inner = line.inner ? line.inner->code : 0;
-  const char code = inner ? inner : line.code;
-  const ovms::MessageDef* def = code ? ovms::find_message(code) : nullptr;
-  const char* name = def ? def->name : "unknown";
-  if (line.kind != ovms::LineKind::Message)
-    t->message = ovms::line_kind_name(line.kind);
-  else if (!line.has_plain)
-    t->message = "(not decrypted)";
-  else if (inner)
-    t->message = wmem_strdup_printf(pinfo->pool, "%c/%c %s", line.code, inner, name);
-  else if (code)
-    t->message = wmem_strdup_printf(pinfo->pool, "%c %s", code, name);
-  else
-    t->message = "(empty)";
-  t->vehicle = line.vehicle ? pool_str(pinfo, *line.vehicle) : "";
-  t->direction = ovms::direction_name(line.dir);
-  t->role = ovms::role_name(line.role);
+  stat_keys(line, wire, pool_alloc, pinfo->pool, t->keys);
   tap_queue_packet(ovms_tap, pinfo, t);
 }
 
 void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t* tvb, packet_info* pinfo,
                proto_tree* root) {
-  tap_line(line, pinfo);
+  const bool same_dir = line.dir == seg.dir && seg.begin >= 0;
+  const uint64_t seg_begin = same_dir ? static_cast<uint64_t>(seg.begin) : 0;
+  // The wire text: the cache's copy, or (when the cache keeps none) the line's bytes in this segment.
+  const char* wire_bytes =
+      line.wire_in_segment
+          ? reinterpret_cast<const char*>(tvb_get_ptr(tvb, static_cast<gint>(line.stream_pos - seg_begin),
+                                                      static_cast<gint>(line.wire_len)))
+          : line.wire.data();
+  const std::string_view wire(wire_bytes, line.wire_len);
+  tap_line(line, wire, pinfo);
   // Without a tree and without columns (e.g. tshark -q -z ovms,tree) only the tap and the expert infos
   // are needed: skip decoding the fields again.
   if (!root && !pinfo->cinfo) {
-    FieldCtx c{pinfo, tvb, 0, nullptr, 0, 0};
+    FieldCtx c{pinfo, tvb, 0, 0, nullptr, 0};
     add_diags(c, nullptr, nullptr, line.diags);
     if (line.inner) add_diags(c, nullptr, nullptr, line.inner->diags);
     return;
   }
   LineView v;
-  make_view(line, pool_alloc, pinfo->pool, v);  // on failure v.info says so; the wire text is still shown
+  make_view(line, wire, pool_alloc, pinfo->pool, v);  // on failure v.info says so; the wire text is still shown
   const guint tvb_len = tvb_captured_length(tvb);
 
   // Where the line's bytes are: in this segment, or (started earlier, WebSocket payload, the other
   // direction after a capture gap) in a tvb of its own.
-  const bool same_dir = line.dir == seg.dir && seg.begin >= 0;
-  const uint64_t seg_begin = same_dir ? static_cast<uint64_t>(seg.begin) : 0;
   const bool in_tvb =
       line.wire_in_segment ||
       (same_dir && line.stream_pos >= seg_begin && line.stream_pos + line.wire_len <= seg_begin + tvb_len &&
@@ -497,9 +448,9 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
   generated(proto_tree_add_uint64(lt, hf.stream_pos, tvb, 0, 0, line.stream_pos));
   if (line.handshake) add_handshake(lt, ltvb, loff, line, pinfo);
 
-  Malformed malformed[16];
-  FieldCtx c{pinfo, ltvb, loff, malformed, 0, G_N_ELEMENTS(malformed)};
+  FieldCtx c{pinfo, ltvb, loff, 0, nullptr, 0};
   if (line.has_plain) {
+    c.plain_len = static_cast<gint>(line.plain.size());
     if (line.plain.size() == line.wire_len &&
         tvb_memeql(ltvb, loff, reinterpret_cast<const guint8*>(line.plain.data()), line.wire_len) == 0) {
       c.tvb = ltvb;  // scheme 1: the plaintext is the line itself
@@ -517,7 +468,7 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
       generated(proto_tree_add_string(lt, hf.summary, c.tvb, 0, 0,
                                       format_text(pinfo->pool, reinterpret_cast<const guchar*>(v.outer.summary),
                                                   std::strlen(v.outer.summary))));
-    add_message(c, lt, v.outer, static_cast<gint>(line.plain.size()), message_label(pinfo, v.outer, ovms::line_kind_name(line.kind)),
+    add_message(c, lt, v.outer, v.outer.title,
                 v.outer.def ? message_ett(v.outer.def) : ett.message);
   }
 
@@ -526,18 +477,17 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
     proto_tree* pt = proto_tree_add_subtree(lt, c.tvb, c.base,
                                             line.has_plain ? static_cast<gint>(line.plain.size()) : 0, ett.paranoid,
                                             nullptr, "Paranoid message");
-    FieldCtx ic{pinfo, child_tvb(tvb, pinfo, in.plain, "Decrypted OVMS (paranoid)"), 0, malformed, c.n_malformed,
-                G_N_ELEMENTS(malformed)};
+    FieldCtx ic{pinfo, child_tvb(tvb, pinfo, in.plain, "Decrypted OVMS (paranoid)"), 0,
+                static_cast<gint>(in.plain.size()), nullptr, 0};
     proto_tree_add_item(pt, hf.paranoid_plaintext, ic.tvb, 0, static_cast<gint>(in.plain.size()), ENC_UTF_8);
     if (v.inner.code) {
       add_code_and_name(pt, ic.tvb, 0, v.inner, hf.paranoid_code, hf.paranoid_name, pinfo);
       if (v.inner.command) generated(proto_tree_add_string(pt, hf.command_name, ic.tvb, 0, 0, v.inner.command->name));
     }
     generated(proto_tree_add_boolean(pt, hf.paranoid_truncated, ic.tvb, 0, 0, in.truncated));
-    add_message(ic, pt, v.inner, static_cast<gint>(in.plain.size()), message_label(pinfo, v.inner, "paranoid message"),
+    add_message(ic, pt, v.inner, v.inner.title,
                 v.inner.def ? message_ett(v.inner.def) : ett.message);
     add_diags(ic, pt, line_item, in.diags);
-    c.n_malformed = ic.n_malformed;
   }
 
   if (line.response_to_frame)
@@ -565,7 +515,7 @@ void show(const Segment* seg, tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
   for (std::size_t i = 0; i < seg->lines.size(); ++i) show_line(*seg, seg->lines[i], i, tvb, pinfo, root);
   follow_segment(*seg, tvb, pinfo);
   if (!seg->orphans.empty()) {
-    FieldCtx c{pinfo, tvb, 0, nullptr, 0, 0};
+    FieldCtx c{pinfo, tvb, 0, 0, nullptr, 0};
     add_diags(c, root, ti, seg->orphans);
   }
   if (seg->lines.empty()) {

@@ -7,6 +7,7 @@
 
 #include "ovms/message.h"
 #include "ovms/packet.h"
+#include "ovms/present.h"
 #include "ovms/protocol.h"
 
 namespace ovms_ws {
@@ -71,7 +72,7 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
     if (l.body_off < 0 && !r.msg.fields.empty()) {
       l.stored.reserve(r.msg.fields.size());
       for (const ovms::FieldValue& f : r.msg.fields)
-        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index});
+        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index, f.offset, f.length});
     }
     l.wire = r.wire;
     l.wire_len = static_cast<uint32_t>(l.wire.size());
@@ -243,15 +244,13 @@ struct Arena {
 
 template <typename Fields>
 void fill(MessageView& mv, char code, const ovms::MessageDef* def, const ovms::CommandDef* command,
-          const Fields& fields, std::string_view plain, int32_t body_off, Arena& arena) {
+          const Fields& fields, int32_t body_off, Arena& arena) {
   mv.code = code;
   mv.def = def;
   mv.command = command;
   mv.code_offset = code && body_off >= 0 ? body_off : -1;
   mv.n_fields = static_cast<uint32_t>(fields.size());
   auto* out = static_cast<FieldView*>(arena.raw(sizeof(FieldView) * fields.size()));
-  // Fields come in wire order: find each text in the plaintext after the previous one.
-  std::size_t cursor = body_off >= 0 ? static_cast<std::size_t>(body_off) + (code ? 1 : 0) : 0;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const auto& f = fields[i];
     FieldView& v = out[i];
@@ -262,58 +261,78 @@ void fill(MessageView& mv, char code, const ovms::MessageDef* def, const ovms::C
     v.index = f.index;
     v.i = f.i;
     v.f = f.f;
-    std::size_t at = plain.find(f.text, cursor);
-    if (at == std::string_view::npos || at > 0x7fffffff) {
-      v.offset = -1;
-    } else {
-      v.offset = static_cast<int32_t>(at);
-      cursor = at + f.text.size();
-    }
+    v.offset = f.offset;
+    v.length = f.length;
   }
   mv.fields = out;
 }
 
-void fill_decoded(MessageView& mv, const ovms::DecodedMessage& m, std::string_view plain, int32_t body_off,
+void fill_decoded(MessageView& mv, const ovms::DecodedMessage& m, int32_t body_off, std::string_view what,
                   Arena& arena) {
-  fill(mv, m.code, m.def, m.command, m.fields, plain, body_off, arena);
+  fill(mv, m.code, m.def, m.command, m.fields, body_off, arena);
   mv.summary = arena.str(ovms::summarize(m));
+  mv.title = arena.str(ovms::present::fields_title(m, what));
 }
 
-std::string handshake_summary(const Line& l) {
-  std::string s;
-  if (!l.handshake) return s;
-  const ovms::HandshakeInfo& h = *l.handshake;
-  if (h.scheme >= 0) s += "scheme=" + std::to_string(h.scheme) + " ";
-  if (l.kind == ovms::LineKind::ApRequest) return s;
-  s += h.ok ? "ok" : "not verified";
-  if (h.key_source != ovms::KeySource::None) {
-    s += " key=";
-    s += ovms::key_source_name(h.key_source);
-  }
-  return s;
+// A message with only its code, catalog entry and command: enough for the core to name it.
+ovms::DecodedMessage named(char code, const ovms::CommandDef* command) {
+  ovms::DecodedMessage m;
+  m.code = code;
+  m.def = code ? ovms::find_message(code) : nullptr;
+  m.command = command;
+  return m;
 }
 
 }  // namespace
 
-bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noexcept {
+ovms::present::RecordView record_view(const Line& line, std::string_view wire, const ovms::DecodedMessage* outer,
+                                      const ovms::DecodedMessage* inner) {
+  ovms::present::RecordView v;
+  v.dir = line.dir;
+  v.role = line.role;
+  v.kind = line.kind;
+  if (line.vehicle) v.vehicle = *line.vehicle;
+  v.wire = wire;
+  v.decrypted = line.has_plain;
+  v.msg = outer;
+  v.inner = inner;
+  v.handshake = line.handshake.get();
+  v.response_to_frame = line.response_to_frame;
+  return v;
+}
+
+bool stat_keys(const Line& line, std::string_view wire, Allocator alloc, void* ctx,
+               const char* keys[kStatTables]) noexcept {
+  Arena arena{alloc, ctx};
+  try {
+    // From the cache alone: the names need the codes, not the fields.
+    const ovms::DecodedMessage outer = named(line.code, line.command);
+    const ovms::DecodedMessage inner = named(line.inner ? line.inner->code : 0, nullptr);
+    const ovms::present::RecordView v = record_view(line, wire, &outer, line.inner ? &inner : nullptr);
+    for (std::size_t t = 0; t < kStatTables; ++t)
+      keys[t] = arena.str(ovms::present::stat_key(static_cast<ovms::present::StatTable>(t), v));
+    return true;
+  } catch (...) {
+  }
+  for (std::size_t t = 0; t < kStatTables; ++t) keys[t] = "[OVMS: not counted]";
+  return false;
+}
+
+bool make_view(const Line& line, std::string_view wire, Allocator alloc, void* ctx, LineView& out) noexcept {
   Arena arena{alloc, ctx};
   try {
     out = LineView{};
     out.outer.code_offset = out.inner.code_offset = -1;
-    out.outer.summary = out.inner.summary = "";
+    out.outer.summary = out.inner.summary = out.outer.title = out.inner.title = "";
     out.outer.fields = out.inner.fields = nullptr;
-    std::string info = ovms::role_name(line.role);
-    if (line.vehicle && !line.vehicle->empty()) {
-      info += ' ';
-      info += *line.vehicle;
-    }
+    const char* kind = ovms::line_kind_name(line.kind);
+    ovms::DecodedMessage outer, inner;
+    std::vector<ovms::Diagnostic> scratch;  // already in line.diags from the first pass
     if (line.body_off >= 0) {
-      std::vector<ovms::Diagnostic> scratch;  // already in line.diags from the first pass
-      ovms::DecodedMessage m =
-          ovms::decode_message(std::string_view(line.plain).substr(static_cast<std::size_t>(line.body_off)), scratch);
-      fill_decoded(out.outer, m, line.plain, line.body_off, arena);
+      outer = ovms::decode_message(line.plain, static_cast<std::size_t>(line.body_off), scratch);
+      fill_decoded(out.outer, outer, line.body_off, kind, arena);
     } else if (!line.stored.empty()) {
-      ovms::DecodedMessage m;
+      outer = named(line.code, line.command);
       for (const StoredField& f : line.stored) {
         ovms::FieldValue v;
         v.def = f.def;
@@ -322,64 +341,29 @@ bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noex
         v.i = f.i;
         v.f = f.f;
         v.index = f.index;
-        m.fields.push_back(std::move(v));
+        v.offset = f.offset;
+        v.length = f.length;
+        outer.fields.push_back(std::move(v));
       }
-      fill(out.outer, line.code, nullptr, line.command, line.stored, line.plain, -1, arena);
-      out.outer.summary = arena.str(ovms::summarize(m));
+      fill(out.outer, line.code, nullptr, line.command, line.stored, -1, arena);
+      out.outer.summary = arena.str(ovms::summarize(outer));
+      out.outer.title = arena.str(ovms::present::fields_title(outer, kind));
+    } else {
+      outer = named(line.code, line.command);
     }
     const std::size_t n = ovms::kMsgPrefix.size();
-    if (line.inner && line.inner->code && line.inner->plain.size() > n) {
-      std::vector<ovms::Diagnostic> scratch;
-      ovms::DecodedMessage m = ovms::decode_message(std::string_view(line.inner->plain).substr(n), scratch);
-      fill_decoded(out.inner, m, line.inner->plain, static_cast<int32_t>(n), arena);
+    const bool has_inner = line.inner && line.inner->code && line.inner->plain.size() > n;
+    if (has_inner) {
+      inner = ovms::decode_message(line.inner->plain, n, scratch);
+      fill_decoded(out.inner, inner, static_cast<int32_t>(n), "paranoid message", arena);
     }
-
-    if (line.kind == ovms::LineKind::Message) {
-      const MessageView& eff = out.inner.code ? out.inner : out.outer;
-      if (!line.has_plain) {
-        info += line.wire_len == 0 ? " [empty line]" : " [not decrypted]";
-      } else if (eff.code) {
-        info += ' ';
-        if (out.inner.code) {
-          info += out.outer.code;
-          info += '/';
-        }
-        info += eff.code;
-        info += ' ';
-        info += eff.def ? eff.def->name : "unknown";
-        if (eff.command) {
-          info += '(';
-          info += eff.command->name;
-          info += ')';
-        }
-        if (eff.summary && *eff.summary) {
-          info += ' ';
-          info += eff.summary;
-        }
-      }
-    } else {
-      info += ' ';
-      info += ovms::line_kind_name(line.kind);
-      std::string hs = handshake_summary(line);
-      if (!hs.empty()) {
-        info += ' ';
-        info += hs;
-      }
-      if (line.kind == ovms::LineKind::WebSocketUpgrade || line.kind == ovms::LineKind::Unrecognised) {
-        info += ' ';
-        info += line.wire.substr(0, 60);
-      } else if (out.outer.summary && *out.outer.summary) {
-        info += ' ';
-        info += out.outer.summary;
-      }
-    }
-    out.info = arena.str(info);
+    out.info = arena.str(ovms::present::info(record_view(line, wire, &outer, has_inner ? &inner : nullptr)));
     return true;
   } catch (...) {
   }
   out = LineView{};
   out.outer.code_offset = out.inner.code_offset = -1;
-  out.outer.summary = out.inner.summary = "";
+  out.outer.summary = out.inner.summary = out.outer.title = out.inner.title = "";
   out.info = "[OVMS: this line could not be decoded again]";
   return false;
 }

@@ -20,6 +20,7 @@
 
 #include "ovms/connection.h"
 #include "ovms/keys.h"
+#include "ovms/present.h"
 #include "ovms/record.h"
 #include "ovms/tcp_stream.h"
 
@@ -36,6 +37,7 @@ struct StoredField {
   int64_t i = 0;
   double f = 0;
   uint16_t index = 0;
+  uint32_t offset = 0, length = 0;  // in the plaintext (ovms::FieldValue)
 };
 
 struct InnerCopy {
@@ -166,7 +168,7 @@ struct FieldView {
   const ovms::FieldDef* def;  // nullptr: a field the catalog does not describe ("extra")
   const char* text;           // NUL-terminated
   uint32_t text_len;
-  int32_t offset;             // position of the text in the message's plaintext (-1: not located)
+  uint32_t offset, length;    // its bytes in the message's plaintext (ovms::FieldValue::offset/length)
   ovms::FieldValue::Kind kind;
   uint16_t index;
   int64_t i;
@@ -181,16 +183,28 @@ struct MessageView {
   uint32_t n_fields;
   int32_t code_offset;        // position of the code byte in the plaintext (-1: none)
   const char* summary;        // ovms::summarize()
+  const char* title;          // ovms::present::fields_title(): "Car status (S)"
 };
 
 struct LineView {
   MessageView outer;
   MessageView inner;          // code 0 when there is no inner message
-  const char* info;           // "car DEMO S status soc=80.0 ..." for the Info column and the subtree
+  const char* info;           // ovms::present::info(): "car DEMO S status soc=80.0 ..." (Info column, subtree)
 };
 
-// Fills `out` for `line`. Returns false only if the core failed; `out` is then empty but for `info`, which
-// says what went wrong.
-bool make_view(const Line& line, Allocator alloc, void* ctx, LineView& out) noexcept;
+// Fills `out` for `line`, whose wire text is `wire` (the line's own copy, or its bytes in the segment).
+// Returns false only if the core failed; `out` is then empty but for `info`, which says what went wrong.
+bool make_view(const Line& line, std::string_view wire, Allocator alloc, void* ctx, LineView& out) noexcept;
+
+// The core's wording reads a cached Line through this view; `outer` and `inner` are its messages (decoded
+// again, or for the names alone just their codes).
+ovms::present::RecordView record_view(const Line& line, std::string_view wire, const ovms::DecodedMessage* outer,
+                                      const ovms::DecodedMessage* inner);
+
+// The keys a line is counted under in each of ovms::present's statistics tables (the tap's record), from
+// the cache alone, in memory from `alloc`. Returns false only if the core failed.
+constexpr std::size_t kStatTables = static_cast<std::size_t>(ovms::present::StatTable::kCount);
+bool stat_keys(const Line& line, std::string_view wire, Allocator alloc, void* ctx,
+               const char* keys[kStatTables]) noexcept;
 
 }  // namespace ovms_ws

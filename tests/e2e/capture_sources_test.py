@@ -172,7 +172,7 @@ class StandardInput(unittest.TestCase):
         finally:
             close(p)
         self.assertEqual(rc, 0, err)
-        self.assertIn("per vehicle:", out)
+        self.assertIn("Lines by vehicle:", out)
         self.assertIn("DEMO", out)
 
 
@@ -237,7 +237,7 @@ class LiveInterface(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         got = [line_view(json.loads(l)) for l in lines]
         self.assertEqual(got, want)
-        self.assertIn("per vehicle:", err, "--stats after Ctrl-C")
+        self.assertIn("Lines by vehicle:", err, "--stats after Ctrl-C")
         self.assertNotIn("capture.dropped", err)
 
     def test_without_permission_the_error_names_the_capability(self):

@@ -112,7 +112,7 @@ class Decoding(unittest.TestCase):
         out = run("-r", os.path.join(SAMPLES, "basic.pcap"), "-k", KEYS, "--stats").stdout.decode()
         self.assertIn("== OVMS statistics", out)
         self.assertIn("S status", out)
-        self.assertIn("per vehicle:", out)
+        self.assertIn("Lines by vehicle:", out)
 
 
 class LinkTypes(unittest.TestCase):

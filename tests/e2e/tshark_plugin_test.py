@@ -14,7 +14,10 @@ What is checked:
   * right key / wrong key / no key, keys from the keys-file preference (command line and preferences file)
     and from the ovms_keys UAT (command line and UAT file); a bad keys file is reported with line:column;
   * a non-standard port: the heuristic, Decode As (-d) and the port preference;
-  * the statistics tree counts, the Info column, display filters on generated fields, -V on every sample.
+  * one wording: every frame's Info column holds ovmsdump's words for its lines, and -z ovms,tree counts
+    what ovmsdump --stats counts under the same keys, for every sample;
+  * display filters on generated fields, -V on every sample;
+  * a malformed or extra field's expert info sits on that field's item (the core names the field by index).
 """
 import datetime
 import json
@@ -123,17 +126,53 @@ def by_frame(records, value):
     return frames
 
 
-def tap_message(rec):
-    """The statistics tree's "Lines by message" item of a record (as the plugin names it)."""
-    if rec["kind"] != "message":
-        return rec["kind"]
-    if rec["plain"] is None:
-        return "(not decrypted)"
-    if rec.get("inner") and rec["inner"].get("code"):
-        return f'{rec["code"]}/{rec["inner"]["code"]} {rec["inner"]["name"]}'
-    if rec.get("code"):
-        return f'{rec["code"]} {rec["name"]}'
-    return "(empty)"
+def ovmsdump_text(pcap, keys=KEYS):
+    """ovmsdump's text output: the record lines (time #conn dir role vehicle message summary), in order."""
+    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "--no-progress"], capture_output=True, timeout=TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError(f"ovmsdump -r {pcap} exited {p.returncode}: {p.stderr.decode()}")
+    return [line for line in p.stdout.decode().splitlines() if re.match(r"^\d\d:\d\d:\d\d\.\d{6} #\d+ ", line)]
+
+
+def ovmsdump_stats(pcap, keys=KEYS):
+    """ovmsdump --stats tables: {title: {key: count}} (the per-diagnostic table left out)."""
+    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "--json", "--stats", "--no-progress"], capture_output=True,
+                       timeout=TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError(f"ovmsdump --stats -r {pcap} exited {p.returncode}: {p.stderr.decode()}")
+    tables, table = {}, None
+    for line in p.stderr.decode().splitlines():
+        m = re.match(r"^(\S.*):$", line)
+        if m:
+            table = tables.setdefault(m.group(1), {}) if m.group(1).startswith("Lines by ") else None
+            continue
+        m = re.match(r"^  (\S.*?)\s+(\d+)$", line)
+        if m and table is not None:
+            table[m.group(1)] = int(m.group(2))
+    return tables
+
+
+def tshark_stats(pcap, *extra):
+    """tshark -z ovms,tree tables: {title: {key: count}}, each table's own total under its title."""
+    out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "ovms,tree", *extra)
+    if "OVMS/Messages" not in out:
+        raise AssertionError(f"no OVMS/Messages tree in:\n{out}")
+    tables, table = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^(Lines by \S+)\s{2,}(\d+)\s", line)
+        if m:
+            table = tables.setdefault(m.group(1), {})
+            table[m.group(1)] = int(m.group(2))
+            continue
+        m = re.match(r"^ (\S.*?)\s{2,}(\d+)\s", line)
+        if m and table is not None:
+            table[m.group(1)] = int(m.group(2))
+    return tables
+
+
+def words(text):
+    """Text with runs of blanks as one space: column padding is layout, not wording."""
+    return " ".join(text.split())
 
 
 def read_keys(path):
@@ -197,6 +236,36 @@ def rewrite_ports(src, dst, mapping):
     with open(dst, "wb") as f:
         f.write(data)
     return changed
+
+
+def write_conversation(path, segments, client_port=40001, server_port=6867):
+    """Writes a classic pcap of one TCP conversation on Ethernet/IPv4, with its handshake, then one segment
+    per (from_client, payload) of `segments`, each acknowledging what the peer sent before."""
+    client_ip, server_ip = bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])
+    seq = {True: 1000, False: 5000}
+    frames = []
+
+    def frame(from_client, flags, payload=b""):
+        src, dst = (client_ip, server_ip) if from_client else (server_ip, client_ip)
+        sport, dport = (client_port, server_port) if from_client else (server_port, client_port)
+        tcp = struct.pack(">HHIIBBHHH", sport, dport, seq[from_client], seq[not from_client], 5 << 4, flags,
+                          65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0, 0, 64, 6, 0, src, dst)
+        frames.append(b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload)
+
+    frame(True, 0x02)
+    seq[True] += 1
+    frame(False, 0x12)
+    seq[False] += 1
+    frame(True, 0x10)
+    for from_client, payload in segments:
+        frame(from_client, 0x18, payload)
+        seq[from_client] += len(payload)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, data in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)))
+            f.write(data)
 
 
 class Plugin(unittest.TestCase):
@@ -443,40 +512,53 @@ class Ports(unittest.TestCase):
 class Output(unittest.TestCase):
     """Statistics tree, Info column, filters on generated fields, the paranoid layer."""
 
-    def test_stats_tree(self):
-        counts = {}
+    def test_stats_tree_counts_what_ovmsdump_stats_counts(self):
+        """-z ovms,tree and ovmsdump --stats count the same lines under the same keys (the core's tables)."""
         for name in SAMPLE_NAMES:
             with self.subTest(sample=name):
-                records = [r for r in ovmsdump(sample(name)) if not emitted_at_end_of_capture(r)]
-                out, _ = tshark("-r", sample(name), "-o", f"ovms.keys_file:{KEYS}", "-q", "-z", "ovms,tree")
-                self.assertIn("OVMS/Messages", out)
-                got = {}
-                section = None
-                for line in out.splitlines():
-                    m = re.match(r"^(\S.*?)\s{2,}(\d+)\s", line)
-                    if m and m.group(1).startswith("Lines by "):
-                        section = m.group(1)
-                        got[section] = int(m.group(2))
-                        continue
-                    m = re.match(r"^ (\S.*?)\s{2,}(\d+)\s", line)
-                    if m and section == "Lines by message":
-                        got[m.group(1)] = int(m.group(2))
-                want = {}
-                for r in records:
-                    key = tap_message(r)
-                    want[key] = want.get(key, 0) + 1
-                if records:
-                    self.assertEqual(got.get("Lines by message"), len(records))
-                    for key, n in want.items():
-                        self.assertEqual(got.get(key), n, f"{name}: '{key}'")
-                counts[name] = len(records)
+                records = ovmsdump(sample(name))
+                cut = [r for r in records if emitted_at_end_of_capture(r)]
+                self.assertFalse(cut, f"{name}: lines only ovmsdump sees (cut off at the end) would make the counts "
+                                      f"differ; the comparison needs a capture without them")
+                want = ovmsdump_stats(sample(name))
+                got = tshark_stats(sample(name))
+                self.assertEqual(sorted(got), sorted(want), f"{name}: tables")
+                for title, counts in want.items():
+                    table = dict(got[title])
+                    self.assertEqual(table.pop(title), len(records), f"{name}: {title} total")
+                    self.assertEqual(table, counts, f"{name}: {title}")
+        # The naming rule shows: a paranoid status is counted as E/S in both.
+        self.assertIn("E/S status", ovmsdump_stats(need("paranoid"))["Lines by message"])
 
-    def test_info_column(self):
-        pcap = need("basic")
-        out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-T", "fields", "-e", "_ws.col.Info",
-                        "-Y", "ovms.code == \"S\"")
-        self.assertIn("status soc=", out)
-        self.assertRegex(out, r"(car|app) \S+ S status soc=")
+    def test_info_column_is_ovmsdumps_wording(self):
+        """Every frame's Info column holds, for each line, the words ovmsdump prints for it."""
+        total = 0
+        for name in SAMPLE_NAMES:
+            with self.subTest(sample=name):
+                pcap = sample(name)
+                records = ovmsdump(pcap)
+                text = ovmsdump_text(pcap)
+                self.assertEqual(len(text), len(records), f"{name}: ovmsdump text and JSON disagree on the lines")
+                want = {}
+                for rec, line in zip(records, text):
+                    if emitted_at_end_of_capture(rec):
+                        continue
+                    # Drop time, connection and direction: the Info column has the rest.
+                    want.setdefault(rec["frame"], []).append(words(line.split(" ", 3)[3]))
+                out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-T", "fields", "-e", "frame.number",
+                                "-e", "_ws.col.Info")
+                info = {}
+                for row in out.splitlines():
+                    number, _, column = row.partition("\t")
+                    info[int(number)] = words(column)
+                for frame, lines in sorted(want.items()):
+                    expected = " | ".join(lines)
+                    got = info.get(frame, "")
+                    # Frames TCP did not hand on keep TCP's own text before ours.
+                    self.assertTrue(got == expected or got.endswith(" | " + expected),
+                                    f"{name} frame {frame}:\n  tshark:   {got}\n  ovmsdump: {expected}")
+                    total += len(lines)
+        print(f"\n  Info column: {total} lines worded as ovmsdump words them", file=sys.stderr)
 
     def test_filters(self):
         pcap = need("basic")
@@ -499,6 +581,34 @@ class Output(unittest.TestCase):
         got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.paranoid.code == \"S\" && ovms.status.soc",
                           fields=("frame.number", "ovms.paranoid.name"))
         self.assertEqual(sorted(got), sorted({r["frame"] for r in inner}))
+
+    def test_field_diagnostics_sit_on_their_field(self):
+        """The core names a malformed or extra field by its index; its expert info is on that field's item."""
+        tmp = tempfile.mkdtemp(prefix="ovms-fields-")
+        try:
+            pcap = os.path.join(tmp, "malformed.pcap")
+            # Scheme 1 (plain text), so the lines need no key.
+            write_conversation(pcap, [(True, b"MP-A 1 user pass DEMO\r\n"), (False, b"MP-S 1 user DEMO\r\n"),
+                                      (False, b"S8x,K,x1,16.00\r\n"), (False, b"Z1,extra\r\n")])
+            out, _ = tshark("-r", pcap, "-V", "-O", "ovms")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        lines = out.splitlines()
+
+        def expert_under(item_prefix):
+            for i, line in enumerate(lines):
+                if line.strip().startswith(item_prefix):
+                    depth = len(line) - len(line.lstrip())
+                    child = lines[i + 1] if i + 1 < len(lines) else ""
+                    self.assertGreater(len(child) - len(child.lstrip()), depth, f"nothing under {line!r}")
+                    return child.strip()
+            self.fail(f"no item {item_prefix!r} in:\n{out}")
+
+        self.assertTrue(expert_under("State of charge: 8x [malformed").startswith(
+            '[Expert Info (Warning/Malformed): soc is not a number: "8x"'))
+        self.assertTrue(expert_under("Charge line voltage: x1 [malformed").startswith(
+            '[Expert Info (Warning/Malformed): line_voltage is not a number: "x1"'))
+        self.assertTrue(expert_under("Extra field #1: extra").startswith("[Expert Info (Note/Protocol): 1 trailing"))
 
     def test_command_links(self):
         pcap = need("commands")

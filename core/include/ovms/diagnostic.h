@@ -71,6 +71,9 @@ struct Diagnostic {
   uint64_t frame = 0;  // capture frame (0: not tied to one)
   int64_t pos = -1;    // byte position in the direction's stream (-1: not applicable)
   std::string message;
+  // The field it is about, by its index in the `fields` of the message it belongs to (a record's
+  // diagnostics: LineRecord::msg; a paranoid inner message's: InnerMessage::msg); -1: no one field.
+  int32_t field = -1;
 
   const DiagDef& def() const { return diag_def(id); }
   Severity severity() const { return def().severity; }

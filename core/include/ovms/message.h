@@ -15,9 +15,17 @@ struct FieldValue {
   const FieldDef* def = nullptr;  // catalog entry; nullptr for an extra trailing field
   std::string text;               // the field's text as sent
   enum class Kind : uint8_t { Empty, Int, Float, Text } kind = Kind::Empty;
+  uint16_t index = 0;  // position in the comma-separated data (0-based)
+  // Where the field's bytes are in the decrypted text of its message, so that a front end highlights
+  // them without searching: plaintext.substr(offset, length). The plaintext is the one the record
+  // keeps for that message: LineRecord::plain for the record's own message (scheme 0 includes
+  // "MP-0 ", so the first field of "MP-0 S80.0,K" is at 6; scheme 1 has no prefix), InnerMessage::plain
+  // ("MP-0 <code>...") for a paranoid inner message, LineRecord::plain (the decrypted record) for the
+  // AP-S parameters. `length` is text.size(), except for an AP parameter sent as "-" (empty text, 1 byte).
+  uint32_t offset = 0;
   int64_t i = 0;   // Int (also Enum/Flags/Bool/Timestamp/Hex)
   double f = 0;    // Float
-  uint16_t index = 0;  // position in the comma-separated data (0-based)
+  uint32_t length = 0;
 
   const char* name() const { return def ? def->name : "extra"; }
   bool is_number() const { return kind == Kind::Int || kind == Kind::Float; }
@@ -32,8 +40,13 @@ struct DecodedMessage {
   const FieldValue* field(std::string_view name) const;  // first field with that name
 };
 
-// Decodes `<code><data>`. Diagnostics (unknown code, malformed numbers, extra fields) are appended to
-// `diags` with `frame`/`pos` as given (pos is the stream position of the code byte, -1 if unknown).
+// Decodes the `<code><data>` that starts at `body_offset` of `plain` ("MP-0 S80.0,..." with 5, a scheme-1
+// line with 0); field offsets are positions in `plain`. Diagnostics (unknown code, malformed numbers,
+// extra fields) are appended to `diags` with `frame`/`pos` as given (pos is the stream position of the
+// line, -1 if unknown), and those about one field name it by its index in the message's `fields`.
+DecodedMessage decode_message(std::string_view plain, std::size_t body_offset, std::vector<Diagnostic>& diags,
+                              uint64_t frame = 0, int64_t pos = -1);
+// Decodes `<code><data>` alone: field offsets are positions in `body`.
 DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& diags, uint64_t frame = 0,
                               int64_t pos = -1);
 
