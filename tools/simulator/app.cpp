@@ -66,7 +66,7 @@ void App::on_line(ClientLink& s, double t, const std::string& body) {
 void App::on_closed(ClientLink& s, double t, LinkEnd why) {
   if (&s != s_) return;
   s_ = nullptr;
-  if (on_closed_hook) on_closed_hook(t, why);
+  if (on_closed_hook) on_closed_hook(t, why, s.end_detail());
 }
 
 }  // namespace ovms::sim

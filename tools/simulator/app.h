@@ -47,7 +47,8 @@ class App : public Actor, public SessionClient {
 
   uint64_t lines_received() const { return received_; }
   std::function<void(double t)> on_login_hook;
-  std::function<void(double t, LinkEnd why)> on_closed_hook;  // the server (or the network) ended it
+  // The server (or the network) ended the connection; `detail`: what the transport said.
+  std::function<void(double t, LinkEnd why, const std::string& detail)> on_closed_hook;
 
   void on_login(ClientLink& s, double t) override;
   void on_line(ClientLink& s, double t, const std::string& body) override;

@@ -83,6 +83,7 @@ void Car::on_raw_line(ClientLink& s, double t, const std::string& line) {
       provisioned = true;
     }
   }
+  if (on_autoprovision_hook) on_autoprovision_hook(t, provisioned);
   double bye = t + rng_.uniform(0.1, 0.3);
   s.close(bye);
   s_ = nullptr;
@@ -222,7 +223,7 @@ void Car::on_closed(ClientLink& s, double t, LinkEnd why) {
   double retry = why == LinkEnd::AuthRefused ? -1
                  : why == LinkEnd::ServerRejected || why == LinkEnd::InvalidMessage ? p_.retry_after_error
                                                                                      : p_.retry_after_drop;
-  if (on_disconnect_hook) on_disconnect_hook(t, why, retry);
+  if (on_disconnect_hook) on_disconnect_hook(t, why, s.end_detail(), retry);
   if (retry < 0) return;
   clock_.at(t + retry, [this] {
     if (!s_) connect(clock_.now());
@@ -254,7 +255,7 @@ void Car::tick(double t) {
       // timeout.rx without a line: v3 restarts its network connection.
       ClientLink* s = s_;
       s->close(t);
-      on_closed(*s, t, LinkEnd::Closed);
+      on_closed(*s, t, LinkEnd::Silent);
     } else if (t - std::max(last_rx_, last_ping_) >= p_.rx_timeout - 60) {
       send(t, "A");  // timeout.rx - 60 s without a line from the server
       last_ping_ = t;

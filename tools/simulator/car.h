@@ -54,11 +54,12 @@ class Car : public Actor, public SessionClient {
   void add_history(uint32_t ack_id, double created, const std::string& tail);
 
   std::function<void(double t)> on_login_hook;  // runs after the login burst
-  // With `reconnects`: the connection ended; the car tries again in `retry_in` seconds (never after
-  // AuthRefused: v3 then waits for a configuration change).
-  std::function<void(double t, LinkEnd why, double retry_in)> on_disconnect_hook;
+  // With `reconnects`: the connection ended (`detail`: what the transport said); the car tries again
+  // in `retry_in` seconds, or never (-1) after AuthRefused: v3 then waits for a configuration change.
+  std::function<void(double t, LinkEnd why, const std::string& detail, double retry_in)> on_disconnect_hook;
   std::function<void(double t, const std::string& command)> on_command_hook;  // "7,stat"
   std::function<void(double t, int peers)> on_peers_hook;                     // a Z line
+  std::function<void(double t, bool provisioned)> on_autoprovision_hook;      // AP-S taken, or not
 
   void on_login(ClientLink& s, double t) override;
   void on_line(ClientLink& s, double t, const std::string& body) override;

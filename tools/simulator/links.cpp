@@ -6,10 +6,11 @@ namespace ovms::sim {
 
 const char* link_end_text(LinkEnd why) {
   switch (why) {
-    case LinkEnd::Closed: return "connection closed";
+    case LinkEnd::Closed: return "the server closed the connection";
     case LinkEnd::AuthRefused: return "the server closed the connection while authenticating (wrong vehicle id or password?)";
     case LinkEnd::ServerRejected: return "the server did not authenticate (wrong digest, or it replayed our token)";
     case LinkEnd::InvalidMessage: return "invalid server message (not \"MP-0 \" after decryption, or an empty line)";
+    case LinkEnd::Silent: return "no line from the server for timeout.rx: restarting the connection";
     case LinkEnd::Failed: return "connection failed";
   }
   return "?";

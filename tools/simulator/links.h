@@ -37,10 +37,11 @@ struct SessionParams {
 
 // Why a client connection ended, as the v3 car tells the cases apart (PROTOCOL.md §2.5).
 enum class LinkEnd : uint8_t {
-  Closed,          // the peer closed after login, or we did
+  Closed,          // the server closed it after login
   AuthRefused,     // closed while authenticating: wrong vehicle id or password
   ServerRejected,  // the server's digest did not match our secret, or it sent our own token back
   InvalidMessage,  // a line that did not decrypt to "MP-0 ", or an empty one
+  Silent,          // no line from the server for timeout.rx: the car restarts its connection
   Failed,          // could not connect, TLS failed, reset
 };
 const char* link_end_text(LinkEnd why);
@@ -73,6 +74,8 @@ class ClientLink {
   // Messages `<code><data>` after login, in one write.
   virtual void send(double t, const std::vector<std::string>& bodies) = 0;
   virtual void close(double t) = 0;
+  // What the transport said when the connection ended ("cannot connect to ...: Connection refused").
+  virtual std::string end_detail() const { return {}; }
   // The simulated session behind this link (scenarios that cut segments or hide frames); null live.
   virtual OvmsSession* simulated() { return nullptr; }
 };
