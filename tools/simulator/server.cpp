@@ -134,7 +134,6 @@ void Server::on_first_line(ServerLink& s, double t, const std::string& line) {
   }
 }
 
-// A refused client is closed without a word (§2.2); only the log says why.
 void Server::refuse(ServerLink& s, double t, const std::string& why) {
   event(s, "refused: " + why);
   terminate(s, t);

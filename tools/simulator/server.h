@@ -90,6 +90,8 @@ class Server {
   void on_closed(ServerLink& s, double t);
   // The link is gone for good (after on_closed, or after the server closed it): forget it.
   void forget(ServerLink& s);
+  // Closes a client without a word (§2.2); only the log (on_event) says why.
+  void refuse(ServerLink& s, double t, const std::string& why);
 
   // Read timeouts and the car ping (§1.5), for a server on the real clock: call it every second.
   void check_timeouts(double t, const ServerTimeouts& limits);
@@ -116,7 +118,6 @@ class Server {
   void event(ServerLink& s, const std::string& what) {
     if (on_event) on_event(s, what);
   }
-  void refuse(ServerLink& s, double t, const std::string& why);
   void tx(ServerLink& s, double t, const std::string& body);
   void clients_tx(VehicleRecord& v, double t, const std::string& body);
   void car_tx(VehicleRecord& v, double t, const std::string& body);

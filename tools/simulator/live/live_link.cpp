@@ -86,7 +86,7 @@ void LiveServerLink::on_their_record(const LineRecord& r) {
     // §1.4: the server grants the upgrade; then every line is one text frame each way.
     std::string key = http_header(head(), "Sec-WebSocket-Key");
     if (key.empty()) {
-      server_.on_first_line(*this, t, r.wire);  // not a WebSocket request: an unrecognised first line
+      server_.refuse(*this, t, "GET /apiv2 without a Sec-WebSocket-Key");
       return;
     }
     send_bytes(ws_upgrade_response(key));
@@ -184,51 +184,54 @@ void LiveClientLink::send_welcome() {
 
 void LiveClientLink::on_their_record(const LineRecord& r) {
   if (closing_) return;
-  const double t = now();
   switch (r.kind) {
-    case LineKind::WebSocketUpgrade:
-      if (r.wire.compare(0, 12, "HTTP/1.1 101") != 0 ||
-          http_header(head(), "Sec-WebSocket-Accept") != ws_accept_value(ws_key_)) {
-        give_up(LinkEnd::ServerRejected);
-        return;
-      }
-      enc_.set_framing(LineFraming::websocket_client());
-      send_welcome();
-      return;
-    case LineKind::ServerWelcome: {
-      if (params_.scheme == 0) {
-        std::optional<std::string> stoken = check_server_welcome(r.wire, params_.secret, token_);
-        if (!stoken) {
-          give_up(LinkEnd::ServerRejected);
-          return;
-        }
-        enc_.start_scheme0(session_key(params_.secret, *stoken, token_));
-      } else {
-        if (r.wire.compare(0, 7, "MP-S 1 ") != 0) {
-          give_up(LinkEnd::ServerRejected);
-          return;
-        }
-        enc_.start_scheme1();
-      }
-      authenticating_ = false;
-      logged_in_ = true;
-      client_.on_login(*this, t);
-      return;
-    }
+    case LineKind::WebSocketUpgrade: upgraded(r); return;
+    case LineKind::ServerWelcome: server_welcome(r); return;
     case LineKind::ApReply:
       authenticating_ = false;
-      client_.on_raw_line(*this, t, r.wire);
+      client_.on_raw_line(*this, now(), r.wire);
       return;
     case LineKind::Message: {
       if (!logged_in_) return;
       std::string scratch;
-      if (const std::string* body = body_of(r, scratch)) client_.on_line(*this, t, *body);
+      if (const std::string* body = body_of(r, scratch)) client_.on_line(*this, now(), *body);
       else give_up(LinkEnd::InvalidMessage);
       return;
     }
-    default:
-      return;
+    default: return;
   }
+}
+
+// §1.4: the server must grant the upgrade with the accept value of our key.
+void LiveClientLink::upgraded(const LineRecord& r) {
+  if (r.wire.compare(0, 12, "HTTP/1.1 101") != 0 ||
+      http_header(head(), "Sec-WebSocket-Accept") != ws_accept_value(ws_key_)) {
+    give_up(LinkEnd::ServerRejected);
+    return;
+  }
+  enc_.set_framing(LineFraming::websocket_client());
+  send_welcome();
+}
+
+// §2.3: the car's checks of MP-S 0 (or the scheme-1 reply), then its own cipher for what it sends.
+void LiveClientLink::server_welcome(const LineRecord& r) {
+  if (params_.scheme == 0) {
+    std::optional<std::string> stoken = check_server_welcome(r.wire, params_.secret, token_);
+    if (!stoken) {
+      give_up(LinkEnd::ServerRejected);
+      return;
+    }
+    enc_.start_scheme0(session_key(params_.secret, *stoken, token_));
+  } else {
+    if (r.wire.compare(0, 7, "MP-S 1 ") != 0) {
+      give_up(LinkEnd::ServerRejected);
+      return;
+    }
+    enc_.start_scheme1();
+  }
+  authenticating_ = false;
+  logged_in_ = true;
+  client_.on_login(*this, now());
 }
 
 void LiveClientLink::send(double, const std::vector<std::string>& bodies) {

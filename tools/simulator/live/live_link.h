@@ -121,6 +121,8 @@ class LiveClientLink : public LiveLink, public ClientLink {
   void on_open() override;
   void on_end(const std::string& error) override;
   void on_their_record(const LineRecord& r) override;
+  void upgraded(const LineRecord& r);
+  void server_welcome(const LineRecord& r);
   void send_welcome();
   void give_up(LinkEnd why);  // closes and tells the client why
 
