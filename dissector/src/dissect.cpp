@@ -140,7 +140,8 @@ bool looks_like_tls(tvbuff_t* tvb) {
          tvb_get_guint8(tvb, 2) <= 0x04;
 }
 
-enum class FirstPass { Segment, HandedToTls, Failed };
+// Nothing: a segment without payload whose flags and ACK changed nothing to show.
+enum class FirstPass { Segment, Nothing, HandedToTls, Failed };
 
 // TCP reports relative sequence numbers only when both preferences are on.
 bool relative_seq_in_use() {
@@ -198,6 +199,7 @@ FirstPass first_pass(tvbuff_t* tvb, packet_info* pinfo, conversation_t* conv, co
 
   std::string error;
   *out = cap->process(*slot->conv, in, error);
+  if (!*out && error.empty()) return FirstPass::Nothing;
   if (!*out) {
     ws_warning("ovms: frame %u: the decoder failed: %s", pinfo->num, error.c_str());
     return FirstPass::Failed;
@@ -518,15 +520,15 @@ void show(const Segment* seg, tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
     FieldCtx c{pinfo, tvb, 0, 0, nullptr, 0};
     add_diags(c, root, ti, seg->orphans);
   }
-  if (seg->lines.empty()) {
+  if (!seg->lines.empty()) {
+    proto_item_append_text(ti, ", %u line%s", static_cast<unsigned>(seg->lines.size()),
+                           seg->lines.size() == 1 ? "" : "s");
+  } else if (seg->len > 0) {  // (a segment without payload is here for its diagnostics only)
     const char* what = seg->duplicate >= seg->len ? "[OVMS: retransmitted bytes]"
                        : seg->held               ? "[OVMS: out-of-order bytes, held]"
                                                  : "[OVMS line fragment]";
     col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", what);
     proto_item_append_text(ti, ", %s", what);
-  } else {
-    proto_item_append_text(ti, ", %u line%s", static_cast<unsigned>(seg->lines.size()),
-                           seg->lines.size() == 1 ? "" : "s");
   }
 }
 
@@ -559,6 +561,7 @@ int dissect_ovms(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data
                        &seg)) {
       case FirstPass::HandedToTls:
         return call_dissector(tls_handle, tvb, pinfo, tree);
+      case FirstPass::Nothing:  // TCP hands us payload only; the core keeps a Segment for every payload
       case FirstPass::Failed:
         break;
       case FirstPass::Segment:
@@ -595,9 +598,12 @@ gboolean dissect_ovms_heur(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, 
 // ---------------------------------------------------------------------------------------------------
 // Segments TCP does not hand to any subdissector. With its default tcp.no_subdissector_on_error, Wireshark's
 // TCP passes neither retransmissions (even those that carry new bytes) nor out-of-order segments on, and
-// their bytes would be missing from the OVMS stream. This postdissector finds such segments of OVMS
-// conversations on the first pass, takes their payload from the frame with the core's frame parser, and
-// feeds them like any other segment; TcpDirectionStream drops what was seen already.
+// their bytes would be missing from the OVMS stream; nor, having no payload, bare ACKs and FINs, whose
+// numbers tell the core's TCP layer which missing bytes the peer received and when the connection is
+// over. This postdissector finds such segments of OVMS conversations on the first pass, parses the frame
+// with the core's frame parser, and feeds them like any other segment; the core drops what was seen
+// already. A segment without payload gets a tree only when it produced something (lines released by its
+// ACK, or a connection's last diagnostics).
 
 struct Recovered {  // wmem file scope
   const Segment* seg;
@@ -628,8 +634,7 @@ const Recovered* recover(tvbuff_t* tvb, packet_info* pinfo, conversation_t* conv
   const guint caplen = tvb_captured_length(tvb);
   const guint8* frame = tvb_get_ptr(tvb, 0, static_cast<gint>(caplen));
   ovms::TcpSegment ts;
-  if (!parse_tcp_frame(dlt, frame, caplen, ts) || ts.payload_len == 0 || ts.src.port != pinfo->srcport ||
-      ts.dst.port != pinfo->destport)
+  if (!parse_tcp_frame(dlt, frame, caplen, ts) || ts.src.port != pinfo->srcport || ts.dst.port != pinfo->destport)
     return nullptr;
   struct tcp_analysis* tcpd = tcp_data(conv);
   TcpValues tv{ts.seq, ts.ack, ts.flags};

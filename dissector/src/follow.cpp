@@ -44,8 +44,8 @@ gchar* port_to_display(wmem_allocator_t* allocator, guint port) { return wmem_st
 
 // What a follower sees of a line: the decrypted text as its sender built it; for a paranoid EM whose
 // payload decrypted, the inner message (that is what the sender's application sent); the wire text for
-// lines that could not be decrypted, as TCP follow would show them.
-// Built in packet-scope memory (no C++ object with a destructor between epan calls).
+// lines that could not be decrypted, as TCP follow would show them. Built in packet-scope memory (no C++
+// object with a destructor between epan calls).
 void append_line(wmem_strbuf_t* out, const Segment& seg, const Line& line, tvbuff_t* tvb) {
   if (line.inner && !line.inner->plain.empty()) {
     wmem_strbuf_append_len(out, line.inner->plain.data(), line.inner->plain.size());
@@ -62,23 +62,66 @@ void append_line(wmem_strbuf_t* out, const Segment& seg, const Line& line, tvbuf
   wmem_strbuf_append_c(out, '\n');
 }
 
+// One tap record per segment: its lines, grouped into runs of one direction. A line's direction is its
+// own, not the frame's: after a capture hole, the peer's ACK can complete lines of the other direction.
+struct FollowChunk {
+  bool from_server;
+  const char* text;
+  guint len;
+};
+struct FollowTap {
+  bool frame_from_client;  // the direction of the segment (and so of pinfo's src/dst)
+  const FollowChunk* chunks;
+  guint n_chunks;
+};
+
+tap_packet_status follow_listener(void* tapdata, packet_info* pinfo, epan_dissect_t*, const void* data,
+                                  tap_flags_t) {
+  auto* info = static_cast<follow_info_t*>(tapdata);
+  const auto* tap = static_cast<const FollowTap*>(data);
+  if (info->client_port == 0) {  // the first record names the two ends
+    const address* client = tap->frame_from_client ? &pinfo->src : &pinfo->dst;
+    const address* server = tap->frame_from_client ? &pinfo->dst : &pinfo->src;
+    copy_address(&info->client_ip, client);
+    copy_address(&info->server_ip, server);
+    info->client_port = tap->frame_from_client ? pinfo->srcport : pinfo->destport;
+    info->server_port = tap->frame_from_client ? pinfo->destport : pinfo->srcport;
+  }
+  for (guint i = 0; i < tap->n_chunks; ++i) {
+    const FollowChunk& c = tap->chunks[i];
+    auto* rec = g_new0(follow_record_t, 1);
+    rec->is_server = c.from_server;
+    rec->packet_num = pinfo->num;
+    rec->abs_ts = pinfo->abs_ts;
+    rec->data = g_byte_array_append(g_byte_array_sized_new(c.len), reinterpret_cast<const guint8*>(c.text), c.len);
+    info->bytes_written[c.from_server ? 1 : 0] += c.len;
+    info->payload = g_list_prepend(info->payload, rec);  // the list is kept newest first
+  }
+  return TAP_PACKET_DONT_REDRAW;
+}
+
 }  // namespace
 
 void register_ovms_follow(int proto_ovms) {
   follow_tap = register_tap("ovms_follow");
   register_follow_stream(proto_ovms, "ovms_follow", conv_filter, index_filter, address_filter, port_to_display,
-                         follow_tvb_tap_listener);
+                         follow_listener);
 }
 
 void follow_segment(const Segment& seg, tvbuff_t* tvb, packet_info* pinfo) {
   if (seg.lines.empty() || !have_tap_listener(follow_tap)) return;
-  wmem_strbuf_t* text = wmem_strbuf_new(pinfo->pool, "");
-  for (const Line& line : seg.lines) append_line(text, seg, line, tvb);
-  // The listener copies the bytes before the packet scope frees them.
-  const auto len = static_cast<guint>(wmem_strbuf_get_len(text));
-  tvbuff_t* follow_tvb =
-      tvb_new_child_real_data(tvb, reinterpret_cast<const guint8*>(wmem_strbuf_get_str(text)), len, static_cast<gint>(len));
-  tap_queue_packet(follow_tap, pinfo, follow_tvb);
+  auto* chunks = wmem_alloc_array(pinfo->pool, FollowChunk, seg.lines.size());
+  guint n = 0;
+  for (std::size_t i = 0; i < seg.lines.size();) {
+    const ovms::Direction dir = seg.lines[i].dir;
+    wmem_strbuf_t* text = wmem_strbuf_new(pinfo->pool, "");
+    for (; i < seg.lines.size() && seg.lines[i].dir == dir; ++i) append_line(text, seg, seg.lines[i], tvb);
+    chunks[n++] = FollowChunk{dir == ovms::Direction::ServerToClient, wmem_strbuf_get_str(text),
+                              static_cast<guint>(wmem_strbuf_get_len(text))};
+  }
+  auto* tap = wmem_new(pinfo->pool, FollowTap);
+  *tap = FollowTap{seg.dir == ovms::Direction::ClientToServer, chunks, n};
+  tap_queue_packet(follow_tap, pinfo, tap);
 }
 
 }  // namespace ovms_ws

@@ -13,40 +13,26 @@
 namespace ovms_ws {
 
 Conv::Conv(uint32_t idx, const ovms::KeyStore* keys, uint64_t* next_id)
-    : index(idx), decoder(idx, keys, next_id) {}
+    : index(idx), live(std::make_unique<Live>(idx, keys, next_id)) {}
 
-namespace {
-
-// Stream offset of `seq` in a direction whose offset 0 is `base_seq`: the value congruent to it
-// (mod 2^32) nearest to the last segment's offset, so wrap-around needs no special case.
-int64_t stream_offset(const Conv::Dir& d, uint32_t seq) {
-  uint32_t expected = d.base_seq + static_cast<uint32_t>(d.last_off);
-  auto diff = static_cast<int32_t>(seq - expected);
-  return static_cast<int64_t>(d.last_off) + diff;
-}
-
-uint64_t position(const ovms::TcpDirectionStream& s) { return s.delivered() + s.gap_bytes(); }
-
-}  // namespace
-
-// Receives the bytes the TcpDirectionStream releases and the records the decoder emits, and turns the
-// records into cached Lines of the current Segment.
+// Receives the bytes the core's TCP layer releases for one direction and the records the decoder emits,
+// and turns the records into cached Lines of the current Segment.
 struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
-  Feeder(Capture& cap, Conv& conv, Segment& seg, ovms::Direction dir, double ts)
-      : cap(cap), conv(conv), seg(seg), dir(dir), ts(ts) {}
+  Feeder(Capture& cap, Conv::Live& live, Segment& seg, ovms::Direction dir, double ts)
+      : cap(cap), live(live), seg(seg), dir(dir), ts(ts) {}
 
   Capture& cap;
-  Conv& conv;
+  Conv::Live& live;
   Segment& seg;
   ovms::Direction dir;
   double ts;
 
   void on_bytes(const uint8_t* data, std::size_t len, uint64_t frame) override {
-    conv.decoder.feed(dir, data, len, frame, ts, *this);
+    live.decoder.feed(dir, data, len, frame, ts, *this);
   }
   void on_gap(uint64_t missing, uint64_t frame) override {
     seg.gap_bytes += missing;
-    conv.decoder.gap(dir, missing, frame);
+    live.decoder.gap(dir, missing, frame);
   }
 
   void on_record(const ovms::RecordPtr& record) override {
@@ -88,10 +74,10 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
 
     // Command requests, so that later responses can be linked back (the core pairs on the effective
     // message, the inner one for a paranoid line).
-    if (r.effective().code == 'C') conv.requests[r.id] = Conv::LineRef{&seg, seg.lines.size()};
+    if (r.effective().code == 'C') live.requests[r.id] = Conv::LineRef{&seg, seg.lines.size()};
 
     // Earlier segments holding bytes of this line: they are reassembled here.
-    Conv::Dir& d = conv.dirs[static_cast<int>(r.dir)];
+    Conv::Live::Dir& d = live.dirs[static_cast<int>(r.dir)];
     for (Segment* s : d.open) {
       if (s == &seg || s->begin < 0) continue;
       uint64_t b = static_cast<uint64_t>(s->begin), e = b + s->len;
@@ -107,8 +93,8 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
   }
 
   void on_response_link(uint64_t request_id, uint64_t /*response_id*/, uint64_t response_frame) override {
-    auto it = conv.requests.find(request_id);
-    if (it == conv.requests.end()) return;
+    auto it = live.requests.find(request_id);
+    if (it == live.requests.end()) return;
     std::vector<uint32_t>& in = it->second.seg->lines[it->second.index].response_in;
     auto f = static_cast<uint32_t>(response_frame);
     if (std::find(in.begin(), in.end(), f) == in.end()) in.push_back(f);
@@ -122,10 +108,39 @@ const std::string* Capture::intern(const std::string& s) { return &*vehicles_.in
 Conv* Capture::new_conv() noexcept {
   try {
     convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), keys_.get(), &next_id_));
+    ++live_;
     return convs_.back().get();
   } catch (...) {
     return nullptr;
   }
+}
+
+// The segment through the core's TCP layer: its bytes into this direction, its ACK into the other.
+void Capture::feed_tcp(Conv::Live& live, const SegmentInput& in, Segment& seg) {
+  const int di = static_cast<int>(in.dir);
+  // Wireshark's relative sequence numbers start each direction at 1 (after the SYN, or where Wireshark
+  // began mid-stream), so a first segment captured out of order is held, not taken for the start.
+  if (in.relative_seq && !(in.tcp_flags & ovms::kSyn)) live.tcp.direction(di).begin_at(1);
+  const uint8_t flags = static_cast<uint8_t>(in.tcp_flags & (ovms::kSyn | ovms::kFin | ovms::kRst | ovms::kAck));
+  Feeder own(*this, live, seg, in.dir, in.ts), peer(*this, live, seg, ovms::opposite(in.dir), in.ts);
+  const ovms::TcpSegmentResult r =
+      live.tcp.on_segment(di, in.seq, in.ack, in.ack_valid ? flags : static_cast<uint8_t>(flags & ~ovms::kAck),
+                          in.data, in.len, in.frame, own, peer);
+  seg.begin = r.begin;
+  seg.duplicate = static_cast<uint32_t>(r.duplicate);
+  seg.held = r.held;
+}
+
+// The connection is over: what a RST cut off is declared lost, a partial last line comes out, and the
+// live state goes.
+void Capture::close(Conv& conv, const SegmentInput& in, Segment& seg) {
+  Conv::Live& live = *conv.live;
+  Feeder up(*this, live, seg, ovms::Direction::ClientToServer, in.ts);
+  Feeder down(*this, live, seg, ovms::Direction::ServerToClient, in.ts);
+  live.tcp.flush(in.frame, up, down);
+  live.decoder.finish(in.frame, in.ts, up);
+  conv.live.reset();
+  --live_;
 }
 
 Segment* Capture::process(Conv& conv, const SegmentInput& in, std::string& error) noexcept {
@@ -136,62 +151,31 @@ Segment* Capture::process(Conv& conv, const SegmentInput& in, std::string& error
     seg.dir = in.dir;
     seg.len = static_cast<uint32_t>(in.len);
     seg.seq_known = in.have_seq;
-    const int di = static_cast<int>(in.dir);
-    Conv::Dir& d = conv.dirs[di];
-    Feeder feeder(*this, conv, seg, in.dir, in.ts);
-
-    if (!d.started) {
-      d.started = true;
-      if (in.mid_stream) conv.decoder.started_mid_stream(in.dir, in.frame);
-    }
-    if (!in.have_seq) {
-      // No TCP information (e.g. decrypted TLS data): the bytes come in order, exactly once.
-      seg.begin = static_cast<int64_t>(d.direct_pos);
-      d.direct_pos += in.len;
-      feeder.on_bytes(in.data, in.len, in.frame);
+    if (!conv.live) {  // a late retransmission of a connection that is over
+      seg.duplicate = seg.len;
     } else {
-      ovms::TcpDirectionStream& stream = conv.streams[di];
-      if (!stream.seen_any()) {
-        // Stream offset 0: with Wireshark's relative sequence numbers the first byte is always 1 (after
-        // the SYN, or after the base Wireshark chose mid-stream); with absolute ones, the first segment.
-        const bool syn = (in.tcp_flags & ovms::kSyn) != 0;
-        d.base_seq = syn ? in.seq + 1 : in.relative_seq ? 1u : in.seq;
-        // A SYN just before offset 0 fixes the start, so that a first segment captured out of order is
-        // held instead of becoming the start.
-        if (!syn) stream.on_segment(d.base_seq - 1, ovms::kSyn, nullptr, 0, in.frame, feeder);
+      Conv::Live& live = *conv.live;
+      Conv::Live::Dir& d = live.dirs[static_cast<int>(in.dir)];
+      if (!d.started) {
+        d.started = true;
+        if (in.mid_stream) live.decoder.started_mid_stream(in.dir, in.frame);
       }
-      int64_t off = stream_offset(d, in.seq) + ((in.tcp_flags & ovms::kSyn) ? 1 : 0);
-      seg.begin = off;
-      if (off > 0) d.last_off = static_cast<uint64_t>(off);
-      const uint64_t dup_before = stream.duplicate_bytes();
-      const uint8_t flags = in.tcp_flags & (ovms::kSyn | ovms::kFin | ovms::kRst);
-      stream.on_segment(in.seq, flags, in.data, in.len, in.frame, feeder);
-      seg.duplicate = static_cast<uint32_t>(stream.duplicate_bytes() - dup_before);
-      const int64_t end = off + static_cast<int64_t>(in.len);
-      if (end > 0) d.max_end = std::max<uint64_t>(d.max_end, static_cast<uint64_t>(end));
-      seg.held = in.len > seg.duplicate && end > 0 && position(stream) < static_cast<uint64_t>(end);
-
-      // Bytes missing before held ones: after a few more segments, or once the peer acknowledges bytes
-      // the capture never showed, they are lost for good (the capture missed them).
-      if (position(stream) < d.max_end) {
-        if (++d.hole_segments >= kHoleSegmentLimit) {
-          stream.flush(in.frame, feeder);
-          d.hole_segments = 0;
-        }
+      if (in.have_seq) {
+        feed_tcp(live, in, seg);
       } else {
-        d.hole_segments = 0;
+        // No TCP information (e.g. decrypted TLS data): the bytes come in order, exactly once.
+        seg.begin = static_cast<int64_t>(d.direct_pos);
+        d.direct_pos += in.len;
+        Feeder(*this, live, seg, in.dir, in.ts).on_bytes(in.data, in.len, in.frame);
       }
-      const int oi = 1 - di;
-      Conv::Dir& od = conv.dirs[oi];
-      ovms::TcpDirectionStream& other = conv.streams[oi];
-      if (in.ack_valid && (in.tcp_flags & ovms::kAck) && other.seen_any() && position(other) < od.max_end) {
-        int64_t acked = stream_offset(od, in.ack);
-        if (acked > 0 && static_cast<uint64_t>(acked) > position(other)) {
-          Feeder peer(*this, conv, seg, static_cast<ovms::Direction>(oi), in.ts);
-          other.flush(in.frame, peer);
-          od.hole_segments = 0;
-        }
+
+      // Bytes of a line that is not complete yet: remember the segment, to say where it is reassembled.
+      const int64_t end = seg.begin + static_cast<int64_t>(in.len);
+      if (in.len > seg.duplicate && end > 0 && static_cast<uint64_t>(end) > d.lines_end) {
+        d.open.push_back(&seg);
+        if (d.open.size() > 65536) d.open.pop_front();  // a "line" that never ends (not OVMS after all)
       }
+      if (in.have_seq && live.tcp.finished()) close(conv, in, seg);
     }
 
     // Message lines whose text is in this segment's own bytes need no copy: the tree reads them from the
@@ -205,11 +189,9 @@ Segment* Capture::process(Conv& conv, const SegmentInput& in, std::string& error
       std::string().swap(l.wire);
     }
 
-    // Bytes of a line that is not complete yet: remember the segment, to say where it is reassembled.
-    const int64_t end = seg.begin + static_cast<int64_t>(in.len);
-    if (in.len > seg.duplicate && end > 0 && static_cast<uint64_t>(end) > d.lines_end) {
-      d.open.push_back(&seg);
-      if (d.open.size() > 65536) d.open.pop_front();  // a "line" that never ends (not OVMS after all)
+    if (in.len == 0 && seg.lines.empty() && seg.orphans.empty()) {
+      segments_.pop_back();  // a bare ACK (or FIN) that changed nothing to show: cache nothing
+      return nullptr;
     }
     return &seg;
   } catch (const std::exception& e) {

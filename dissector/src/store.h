@@ -1,9 +1,10 @@
-// The plugin's per-capture state, in plain C++ (no Wireshark types): the ConnectionDecoder and the two
-// TcpDirectionStreams of every conversation, and the cache of what each TCP segment produced on the
-// first pass. The Wireshark side (dissect.cpp) owns one Capture per file scope and builds every tree,
-// on every pass, from the cached Segments only.
+// The plugin's per-capture state, in plain C++ (no Wireshark types): the ConnectionDecoder and the
+// core's TcpConnectionStreams of every conversation that is still open, and the cache of what each TCP
+// segment produced on the first pass. The Wireshark side (dissect.cpp) owns one Capture per file scope
+// and builds every tree, on every pass, from the cached Segments only.
 //
-// Nothing here knows the OVMS protocol: lines, plaintexts, fields and diagnostics all come from ovms_core.
+// Nothing here knows the OVMS protocol or TCP: lines, plaintexts, fields and diagnostics come from
+// ovms_core, and so do sequence numbers, duplicates and the rule for bytes the capture lost.
 //
 // Exceptions: every entry point that runs the core is noexcept and catches everything, because the
 // callers sit between Wireshark C frames.
@@ -89,28 +90,31 @@ struct Segment {
   std::vector<ovms::Diagnostic> orphans;
 };
 
-// One TCP conversation: the decoder and the de-duplicating reassembly of both directions.
+// One TCP conversation. While it is open: the decoder, the core's reassembly of both directions, and
+// what the cache needs to link lines back to earlier segments. All of it goes once the core says the
+// connection is over; the cached Segments stay (Wireshark dissects them again on every pass).
 struct Conv {
   Conv(uint32_t index, const ovms::KeyStore* keys, uint64_t* next_id);
 
-  uint32_t index;
-  ovms::ConnectionDecoder decoder;
-  ovms::TcpDirectionStream streams[2];
-  struct Dir {
-    bool started = false;
-    uint32_t base_seq = 0;     // sequence number of stream offset 0
-    uint64_t last_off = 0;     // stream offset of the last segment (to unwrap sequence numbers)
-    uint64_t max_end = 0;      // highest stream offset seen
-    uint64_t lines_end = 0;    // stream offset after the last completed line
-    int hole_segments = 0;     // segments seen while bytes before them were missing
-    uint64_t direct_pos = 0;   // stream offset when fed without sequence numbers
-    std::deque<Segment*> open; // segments holding bytes of a line not yet complete
-  } dirs[2];
   struct LineRef {
     Segment* seg;
     std::size_t index;
   };
-  std::unordered_map<uint64_t, LineRef> requests;  // C lines by record id, for response_in
+  struct Live {
+    Live(uint32_t index, const ovms::KeyStore* keys, uint64_t* next_id) : decoder(index, keys, next_id) {}
+    ovms::ConnectionDecoder decoder;
+    ovms::TcpConnectionStreams tcp;  // indexed by ovms::Direction
+    struct Dir {
+      bool started = false;
+      uint64_t lines_end = 0;    // stream offset after the last completed line
+      uint64_t direct_pos = 0;   // stream offset when fed without sequence numbers
+      std::deque<Segment*> open; // segments holding bytes of a line not yet complete
+    } dirs[2];
+    std::unordered_map<uint64_t, LineRef> requests;  // C lines by record id, for response_in
+  };
+
+  uint32_t index;
+  std::unique_ptr<Live> live;  // null once the connection is over
 };
 
 // The input of one segment, as the Wireshark side found it.
@@ -124,13 +128,10 @@ struct SegmentInput {
   uint32_t ack = 0;            // the segment's acknowledgement number (in the peer's sequence space)
   bool mid_stream = false;     // this direction's SYN is not in the capture
   const uint8_t* data = nullptr;
-  std::size_t len = 0;
+  std::size_t len = 0;         // 0: a segment without payload (its flags and ACK still count)
   uint32_t frame = 0;
   double ts = 0;
 };
-
-// How many segments may arrive after a hole before the missing bytes are declared lost.
-constexpr int kHoleSegmentLimit = 8;
 
 class Capture {
  public:
@@ -140,18 +141,23 @@ class Capture {
 
   Conv* new_conv() noexcept;  // nullptr on allocation failure
   // Runs one segment through the conversation's reassembly and decoder. Returns the cached Segment
-  // (owned by the Capture) or nullptr if the core failed; `error` then says why.
+  // (owned by the Capture); nullptr with `error` empty for a segment without payload that produced
+  // nothing (nothing is cached for it), nullptr with `error` set if the core failed.
   Segment* process(Conv& conv, const SegmentInput& in, std::string& error) noexcept;
 
   const ovms::KeyStore* keys() const { return keys_.get(); }
   std::size_t segments() const { return segments_.size(); }
+  std::size_t live_conversations() const { return live_; }
 
  private:
   friend struct Feeder;
   const std::string* intern(const std::string& s);
+  void feed_tcp(Conv::Live& live, const SegmentInput& in, Segment& seg);
+  void close(Conv& conv, const SegmentInput& in, Segment& seg);
 
   std::shared_ptr<const ovms::KeyStore> keys_;
   uint64_t next_id_ = 0;
+  std::size_t live_ = 0;
   std::deque<std::unique_ptr<Conv>> convs_;
   std::deque<Segment> segments_;
   std::unordered_set<std::string> vehicles_;

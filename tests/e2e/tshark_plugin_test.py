@@ -110,15 +110,17 @@ def diag_ids(rec):
     return [d["id"] for d in rec.get("diag", [])]
 
 
-def emitted_at_end_of_capture(rec):
-    """Records ovmsdump only emits when the capture ends (a partial last line): Wireshark has no such moment."""
-    return "tcp.line_unterminated" in diag_ids(rec)
+def emitted_at_end_of_capture(rec, last_frame=None):
+    """Records ovmsdump only emits when the capture ends (a partial last line of a connection still open):
+    Wireshark has no such moment. A partial last line of a connection that closed comes out at its close
+    in both. Without `last_frame` (the capture's last frame number), every partial last line counts."""
+    return "tcp.line_unterminated" in diag_ids(rec) and (last_frame is None or rec["frame"] == last_frame)
 
 
-def by_frame(records, value):
+def by_frame(records, value, last_frame=None):
     frames = {}
     for r in records:
-        if emitted_at_end_of_capture(r):
+        if emitted_at_end_of_capture(r, last_frame):
             continue
         v = value(r)
         if v is not None:
@@ -197,45 +199,76 @@ def read_keys(path):
     return vehicles
 
 
-def rewrite_ports(src, dst, mapping):
-    """Copies a classic pcap, replacing TCP ports per `mapping` (checksums are left; tshark does not check)."""
-    with open(src, "rb") as f:
-        data = bytearray(f.read())
+class TcpFrame:
+    """One record of a classic pcap: where it lies in the file, and its TCP header if it has one."""
+
+    def __init__(self, number, start, end, tcp, sport, dport, flags, payload_len):
+        self.number, self.start, self.end = number, start, end  # the record, header included
+        self.tcp, self.sport, self.dport, self.flags, self.payload_len = tcp, sport, dport, flags, payload_len
+
+
+def pcap_frames(data, name):
+    """The records of a classic pcap held in `data` (TCP fields None for frames that are not TCP)."""
     magic = data[:4]
     if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
         endian = "<"
     elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
         endian = ">"
     else:
-        raise unittest.SkipTest(f"{src} is not a classic pcap file")
+        raise unittest.SkipTest(f"{name} is not a classic pcap file")
     linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
     link_header = {1: 14, 0: 4, 108: 4, 101: 0, 228: 0, 229: 0, 113: 16, 276: 20}
     if linktype not in link_header:
-        raise unittest.SkipTest(f"link type {linktype} not handled by the port rewriter")
-    pos, changed = 24, 0
+        raise unittest.SkipTest(f"link type {linktype} not handled by the pcap walker")
+    frames, pos = [], 24
     while pos + 16 <= len(data):
         caplen = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        frame = pos + 16
+        frame, end = pos + 16, pos + 16 + caplen
         ip = frame + link_header[linktype]
         if linktype == 1 and data[ip - 2:ip] == b"\x81\x00":  # one VLAN tag
             ip += 4
-        if ip < frame + caplen:
+        tcp, ip_end = None, end
+        if ip < end:
             version = data[ip] >> 4
-            tcp = None
             if version == 4 and data[ip + 9] == 6:
                 tcp = ip + (data[ip] & 0x0F) * 4
+                ip_end = min(end, ip + struct.unpack(">H", data[ip + 2:ip + 4])[0])
             elif version == 6 and data[ip + 6] == 6:
                 tcp = ip + 40
-            if tcp is not None and tcp + 4 <= frame + caplen:
-                for off in (tcp, tcp + 2):
-                    port = struct.unpack(">H", data[off:off + 2])[0]
-                    if port in mapping:
-                        data[off:off + 2] = struct.pack(">H", mapping[port])
-                        changed += 1
-        pos = frame + caplen
+                ip_end = min(end, tcp + struct.unpack(">H", data[ip + 4:ip + 6])[0])
+        if tcp is not None and tcp + 14 <= end:
+            sport, dport = struct.unpack(">HH", data[tcp:tcp + 4])
+            payload_len = ip_end - (tcp + (data[tcp + 12] >> 4) * 4)
+            frames.append(TcpFrame(len(frames) + 1, pos, end, tcp, sport, dport, data[tcp + 13], payload_len))
+        else:
+            frames.append(TcpFrame(len(frames) + 1, pos, end, None, None, None, None, None))
+        pos = end
+    return frames
+
+
+def rewrite_ports(src, dst, mapping):
+    """Copies a classic pcap, replacing TCP ports per `mapping` (checksums are left; tshark does not check)."""
+    with open(src, "rb") as f:
+        data = bytearray(f.read())
+    changed = 0
+    for fr in pcap_frames(data, src):
+        for off in (fr.tcp, fr.tcp + 2) if fr.tcp is not None else ():
+            port = struct.unpack(">H", data[off:off + 2])[0]
+            if port in mapping:
+                data[off:off + 2] = struct.pack(">H", mapping[port])
+                changed += 1
     with open(dst, "wb") as f:
         f.write(data)
     return changed
+
+
+def drop_frames(src, dst, drop):
+    """Copies a classic pcap without the frames whose numbers are in `drop` (as if the capture missed them)."""
+    with open(src, "rb") as f:
+        data = f.read()
+    kept = [data[fr.start:fr.end] for fr in pcap_frames(data, src) if fr.number not in drop]
+    with open(dst, "wb") as f:
+        f.write(data[:24] + b"".join(kept))
 
 
 def write_conversation(path, segments, client_port=40001, server_port=6867):
@@ -315,6 +348,26 @@ class Plugin(unittest.TestCase):
         self.assertRegex(out, r"(?m)^tcp\s+ovms\s+T")
 
 
+def frame_count(pcap):
+    with open(pcap, "rb") as f:
+        return len(pcap_frames(f.read(), pcap))
+
+
+def compare_with_ovmsdump(test, pcap, name, *extra):
+    """Asserts that each frame's plaintexts (and paranoid plaintexts) in tshark are ovmsdump's; returns how many."""
+    records = ovmsdump(pcap)
+    last = frame_count(pcap)
+    expected = by_frame(records, lambda r: r["plain"], last)
+    expected_inner = by_frame(records, lambda r: (r.get("inner") or {}).get("plain"), last)
+    got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", *extra,
+                      fields=("frame.number", "ovms.plaintext", "ovms.paranoid.plaintext"))
+    got_plain = {f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}
+    got_inner = {f: v["ovms.paranoid.plaintext"] for f, v in got.items() if "ovms.paranoid.plaintext" in v}
+    test.assertEqual(got_plain, expected, f"{name}: ovms.plaintext differs from ovmsdump's plain")
+    test.assertEqual(got_inner, expected_inner, f"{name}: ovms.paranoid.plaintext differs")
+    return sum(len(v) for v in expected.values())
+
+
 class Samples(unittest.TestCase):
     """Every sample: the plugin's plaintexts are ovmsdump's, frame by frame."""
 
@@ -324,17 +377,7 @@ class Samples(unittest.TestCase):
             raise AssertionError(f"no sample captures in {SAMPLES}")
 
     def compare(self, name, *extra):
-        pcap = sample(name)
-        records = ovmsdump(pcap)
-        expected = by_frame(records, lambda r: r["plain"])
-        expected_inner = by_frame(records, lambda r: (r.get("inner") or {}).get("plain"))
-        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", *extra,
-                          fields=("frame.number", "ovms.plaintext", "ovms.paranoid.plaintext"))
-        got_plain = {f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}
-        got_inner = {f: v["ovms.paranoid.plaintext"] for f, v in got.items() if "ovms.paranoid.plaintext" in v}
-        self.assertEqual(got_plain, expected, f"{name}: ovms.plaintext differs from ovmsdump's plain")
-        self.assertEqual(got_inner, expected_inner, f"{name}: ovms.paranoid.plaintext differs")
-        return sum(len(v) for v in expected.values())
+        return compare_with_ovmsdump(self, sample(name), name, *extra)
 
     def test_plaintext_one_pass(self):
         total = 0
@@ -364,6 +407,63 @@ class Samples(unittest.TestCase):
                 self.assertNotIn("Dissector bug", out + err)
                 self.assertNotIn("[Malformed Packet: OVMS", out)
                 self.assertNotIn("ovms", err.lower())
+
+
+class LostSegments(unittest.TestCase):
+    """Captures that missed segments. The plugin and ovmsdump share the core's rule for lost bytes (the
+    peer's ACK, 8 segments past a hole, the end), so the lines after a hole come out in the same frames."""
+
+    @staticmethod
+    def car_segments(frames):
+        """The cars' payload segments to the server, by connection (the car's port)."""
+        by_conn = {}
+        for fr in frames:
+            if fr.tcp is not None and fr.dport in OVMS_PORTS and fr.payload_len > 0:
+                by_conn.setdefault(fr.sport, []).append(fr)
+        return by_conn
+
+    def derive(self, name, drop_acks):
+        """`name` without the middle payload segment of its longest car connection (and, with `drop_acks`,
+        without the server's bare ACKs on that connection after it). Returns the derived file."""
+        src = need(name)
+        with open(src, "rb") as f:
+            frames = pcap_frames(f.read(), src)
+        conns = self.car_segments(frames)
+        port, segs = max(conns.items(), key=lambda kv: len(kv[1]))
+        self.assertGreaterEqual(len(segs), 5, f"{name}: no car connection long enough")
+        lost = segs[len(segs) // 2].number
+        drop = {lost}
+        if drop_acks:
+            drop |= {fr.number for fr in frames if fr.tcp is not None and fr.dport == port and
+                     fr.sport in OVMS_PORTS and fr.payload_len == 0 and fr.number > lost and not fr.flags & 0x07}
+        dst = os.path.join(self.tmp, f"{name}-lost{'-noack' if drop_acks else ''}.pcap")
+        drop_frames(src, dst, drop)
+        return dst
+
+    def check(self, name, drop_acks):
+        pcap = self.derive(name, drop_acks)
+        gaps = [r for r in ovmsdump(pcap) if "tcp.gap" in diag_ids(r)]
+        self.assertTrue(gaps, f"{name}: ovmsdump reports no tcp.gap for the segment left out")
+        for extra in ((), ("-2",), ("-o", "tcp.relative_sequence_numbers:FALSE")):
+            with self.subTest(sample=name, drop_acks=drop_acks, args=extra):
+                compare_with_ovmsdump(self, pcap, os.path.basename(pcap), *extra)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ovms-lost-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_hole_the_server_acknowledges(self):
+        for name in ("basic", "all"):
+            self.check(name, drop_acks=False)
+
+    def test_hole_without_bare_acks(self):
+        """Only the server's data segments acknowledge, or the segment limit gives the hole up."""
+        for name in ("basic", "all"):
+            self.check(name, drop_acks=True)
 
 
 def need(name):
@@ -679,7 +779,9 @@ class Follow(unittest.TestCase):
         return rec["plain"] if rec["plain"] is not None else rec["wire"]
 
     def check(self, name):
-        pcap = need(name)
+        self.check_pcap(need(name), name)
+
+    def check_pcap(self, pcap, name):
         records = [r for r in ovmsdump(pcap) if not emitted_at_end_of_capture(r)]
         for conn in sorted({r["conn"] for r in records}):
             mine = [r for r in records if r["conn"] == conn]
@@ -691,6 +793,17 @@ class Follow(unittest.TestCase):
                 got = "".join(data for n, data in chunks if n == node)
                 want = "".join(self.followed_text(r) + "\n" for r in mine if r["dir"] == direction)
                 self.assertEqual(got, want, f"{name} conn {conn} {direction}")
+
+    def test_after_a_hole(self):
+        """Without the server's bare ACKs, lines after a hole complete in frames of the other direction:
+        each still shows on its own side."""
+        lost = LostSegments()
+        lost.tmp = tempfile.mkdtemp(prefix="ovms-follow-")
+        try:
+            for drop_acks in (False, True):
+                self.check_pcap(lost.derive("basic", drop_acks), f"basic without a segment (drop_acks={drop_acks})")
+        finally:
+            shutil.rmtree(lost.tmp, ignore_errors=True)
 
     def test_basic(self):
         self.check("basic")

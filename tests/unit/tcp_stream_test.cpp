@@ -1,4 +1,6 @@
-// TcpDirectionStream: ordering, retransmission, overlaps, wraparound, gaps and flags.
+// TcpDirectionStream: ordering, retransmission, overlaps, wraparound, flags, and the rule for lost bytes
+// (acknowledged holes, segment and byte limits, end of input). TcpConnectionStreams: ACKs across
+// directions, and when a connection is over.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -35,14 +37,34 @@ struct Recorder : TcpDirectionStream::Sink {
   }
 };
 
+// Only the end of input declares a hole lost: for the tests of reassembly itself.
+TcpStreamOptions no_limits() {
+  TcpStreamOptions o;
+  o.hole_segment_limit = 0;
+  o.hole_byte_limit = SIZE_MAX;
+  return o;
+}
+
+// The default rule with another segment limit.
+TcpStreamOptions segment_limit(uint32_t n) {
+  TcpStreamOptions o;
+  o.hole_segment_limit = n;
+  return o;
+}
+
 struct Stream {
+  explicit Stream(TcpStreamOptions o = no_limits()) : s(o) {}
   TcpDirectionStream s;
   Recorder r;
   uint64_t frame = 0;
-  void seg(uint32_t seq, const std::string& data, uint8_t flags = kAck) {
-    s.on_segment(seq, flags, reinterpret_cast<const uint8_t*>(data.data()), data.size(), ++frame, r);
+  TcpSegmentResult seg(uint32_t seq, const std::string& data, uint8_t flags = kAck) {
+    return s.on_segment(seq, flags, reinterpret_cast<const uint8_t*>(data.data()), data.size(), ++frame, r);
   }
+  void ack(uint32_t ack) { s.on_ack(ack, ++frame, r); }
   void flush() { s.flush(++frame, r); }
+  std::size_t gaps() const {
+    return static_cast<std::size_t>(std::count_if(r.events.begin(), r.events.end(), [](const auto& e) { return e.gap; }));
+  }
 };
 
 }  // namespace
@@ -257,20 +279,22 @@ TEST(TcpStream, DataLostBeforeFinIsAGapAtFlush) {
 
 TEST(TcpStream, BufferLimitDeclaresTheGap) {
   Recorder r;
-  TcpDirectionStream s;
+  TcpStreamOptions o = no_limits();
+  o.hole_byte_limit = TcpStreamOptions{}.hole_byte_limit;
+  TcpDirectionStream s(o);
   s.on_segment(0, kSyn, nullptr, 0, 1, r);
   std::vector<uint8_t> chunk(64 * 1024, 'q');
   // Byte 0..99 lost; hold 64 KiB segments until the limit is passed.
   uint64_t frame = 2, off = 100;
   while (r.events.empty()) {
-    ASSERT_LT(off, 2 * TcpDirectionStream::kMaxBuffered);
+    ASSERT_LT(off, 2 * TcpStreamOptions{}.hole_byte_limit);
     s.on_segment(static_cast<uint32_t>(1 + off), kAck, chunk.data(), chunk.size(), frame++, r);
     off += chunk.size();
   }
   ASSERT_TRUE(r.events[0].gap);
   EXPECT_EQ(r.events[0].missing, 100u);
   EXPECT_EQ(r.events[0].frame, frame - 1);
-  EXPECT_GT(off - 100, TcpDirectionStream::kMaxBuffered);
+  EXPECT_GT(off - 100, TcpStreamOptions{}.hole_byte_limit);
   EXPECT_EQ(s.delivered(), off - 100);
   EXPECT_EQ(s.gap_bytes(), 100u);
 }
@@ -312,17 +336,306 @@ TEST(TcpStream, RandomizedReassembly) {
     pieces[0] = first;  // the SYN is first anyway; the first data segment may come later
 
     uint32_t isn = static_cast<uint32_t>(0xffffffffu - rng() % 4000);  // often wraps
-    Stream t;
-    t.seg(isn, "", kSyn);
-    for (const Piece& p : pieces) t.seg(isn + 1 + static_cast<uint32_t>(p.off), data.substr(p.off, p.len));
-    t.flush();
     std::string expect = data;
     for (std::size_t i = 0; i < data.size(); ++i)
       if (!covered[i]) expect[i] = '#';
     // A loss at the very end leaves no trace: the receiver cannot know about it.
     std::size_t last = expect.find_last_not_of('#');
     expect.resize(last + 1);
+
+    // Only the end of input declares holes: exactly what survived, in place.
+    Stream t;
+    t.seg(isn, "", kSyn);
+    for (const Piece& p : pieces) t.seg(isn + 1 + static_cast<uint32_t>(p.off), data.substr(p.off, p.len));
+    t.flush();
     ASSERT_EQ(t.r.text, expect) << "round " << round;
     EXPECT_EQ(t.s.delivered() + t.s.gap_bytes(), expect.size());
+
+    // The default rule may give up on a hole before a reordered segment fills it (that segment is then
+    // a duplicate), but every byte it delivers is in its place and nothing is counted twice.
+    Stream d{TcpStreamOptions{}};
+    d.seg(isn, "", kSyn);
+    for (const Piece& p : pieces) d.seg(isn + 1 + static_cast<uint32_t>(p.off), data.substr(p.off, p.len));
+    d.flush();
+    ASSERT_EQ(d.r.text.size(), expect.size()) << "round " << round;
+    for (std::size_t i = 0; i < expect.size(); ++i)
+      if (d.r.text[i] != '#') {
+        ASSERT_EQ(d.r.text[i], data[i]) << "round " << round << " byte " << i;
+      }
+    EXPECT_TRUE(d.s.complete());
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The rule for lost bytes. Sequence numbers below start after a SYN at 0, so stream offset k is seq k+1.
+
+TEST(TcpStreamLostBytes, AHoleIsLostOnceThePeerAcknowledgesDataPastIt) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0, "", kSyn);
+  t.seg(1, "abc");  // [0,3)
+  t.seg(8, "hij");  // [7,10): [3,7) missing
+  EXPECT_EQ(t.r.text, "abc");
+  t.ack(4);  // everything before offset 3: what the capture showed, the hole is not past it
+  EXPECT_EQ(t.gaps(), 0u);
+  t.ack(5);  // the peer has offset 3, which the capture never showed
+  EXPECT_EQ(t.r.text, "abc####hij");
+  ASSERT_EQ(t.gaps(), 1u);
+  EXPECT_EQ(t.r.events[1].missing, 4u);
+  EXPECT_EQ(t.r.events[1].frame, t.frame);
+  t.seg(4, "defg");  // the lost bytes after all: already given up on
+  EXPECT_EQ(t.r.text, "abc####hij");
+  EXPECT_EQ(t.s.duplicate_bytes(), 4u);
+}
+
+TEST(TcpStreamLostBytes, AnAckSeenBeforeTheBytesPastTheHoleDeclaresItAtOnce) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0, "", kSyn);
+  t.seg(1, "abc");
+  t.ack(11);  // the capture missed [3,10); nothing is held yet, so nothing to declare
+  EXPECT_EQ(t.gaps(), 0u);
+  EXPECT_EQ(t.r.text, "abc");
+  t.seg(11, "klm");  // [10,13) arrives: its hole was acknowledged already
+  EXPECT_EQ(t.r.text, "abc#######klm");
+  EXPECT_EQ(t.r.events.back().frame, t.frame);
+  t.ack(3);  // an old ACK changes nothing
+  t.seg(14, "nop");
+  EXPECT_EQ(t.r.text, "abc#######klmnop");
+}
+
+TEST(TcpStreamLostBytes, SegmentLimitCountsFromTheSegmentThatOpenedTheHole) {
+  Stream t(segment_limit(4));
+  t.seg(0, "", kSyn);
+  t.seg(1, "ab");  // [0,2)
+  t.seg(5, "x");   // 1: opens the hole [2,4)
+  t.seg(6, "y");   // 2
+  t.seg(1, "ab");  // 3: a retransmission is a segment of this direction too
+  EXPECT_EQ(t.r.text, "ab");
+  t.seg(7, "z");   // 4: the limit
+  EXPECT_EQ(t.r.text, "ab##xyz");
+  ASSERT_EQ(t.gaps(), 1u);
+  EXPECT_EQ(t.r.events[1].frame, t.frame);
+}
+
+TEST(TcpStreamLostBytes, DefaultSegmentLimitIsEight) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0, "", kSyn);
+  t.seg(1, "a");
+  for (uint32_t i = 0; i < 7; ++i) t.seg(3 + i, "x");  // the hole [1,2) and 7 segments past it
+  EXPECT_EQ(t.gaps(), 0u);
+  t.seg(10, "y");
+  EXPECT_EQ(t.r.text, "a#xxxxxxxy");
+}
+
+TEST(TcpStreamLostBytes, EachHoleAgesFromWhenItOpened) {
+  Stream t(segment_limit(3));
+  t.seg(0, "", kSyn);
+  t.seg(1, "a");  // [0,1)
+  t.seg(3, "c");  // hole A [1,2) opens
+  t.seg(5, "e");  // hole B [3,4) opens
+  EXPECT_EQ(t.r.text, "a");
+  t.seg(7, "g");  // A's third segment: A is lost; B has seen two
+  EXPECT_EQ(t.r.text, "a#c");
+  t.seg(9, "i");  // B's third
+  EXPECT_EQ(t.r.text, "a#c#e");
+  t.seg(6, "f");  // fills the hole before g by itself
+  EXPECT_EQ(t.r.text, "a#c#efg");
+  EXPECT_EQ(t.gaps(), 2u);
+}
+
+TEST(TcpStreamLostBytes, BytesPutIntoAHoleKeepTheHolesAge) {
+  Stream t(segment_limit(3));
+  t.seg(0, "", kSyn);
+  t.seg(1, "a");   // [0,1)
+  t.seg(6, "f");   // 1: opens [1,5)
+  t.seg(3, "c");   // 2: splits it into [1,2) and [3,5), both as old as the hole they came from
+  EXPECT_EQ(t.r.text, "a");
+  t.seg(1, "a");   // 3: both are lost now
+  EXPECT_EQ(t.r.text, "a#c##f");
+  EXPECT_EQ(t.gaps(), 2u);
+}
+
+TEST(TcpStreamLostBytes, ByteLimit) {
+  TcpStreamOptions o;
+  o.hole_segment_limit = 0;
+  o.hole_byte_limit = 1000;
+  Stream t(o);
+  t.seg(0, "", kSyn);
+  t.seg(1, "a");
+  t.seg(11, std::string(600, 'p'));  // [10,610) held past the hole [1,10)
+  t.seg(611, std::string(400, 'q'));
+  EXPECT_EQ(t.s.held_cost(), 1000u);  // at the limit, not past it
+  EXPECT_EQ(t.gaps(), 0u);
+  t.seg(2000, "r");  // one more piece: past the limit
+  ASSERT_GE(t.gaps(), 1u);
+  EXPECT_EQ(t.r.events[1].missing, 9u);
+  EXPECT_EQ(t.r.events[1].frame, t.frame);
+  EXPECT_EQ(t.r.text.substr(0, 1010), "a#########" + std::string(600, 'p') + std::string(400, 'q'));
+  EXPECT_EQ(t.s.held_cost(), TcpStreamOptions::kHeldPieceCost);  // "r" waits behind its own hole
+}
+
+TEST(TcpStreamLostBytes, TinySegmentsCountTheirBookkeeping) {
+  TcpStreamOptions o;
+  o.hole_segment_limit = 0;
+  o.hole_byte_limit = 10 * TcpStreamOptions::kHeldPieceCost;
+  Stream t(o);
+  t.seg(0, "", kSyn);
+  for (uint32_t i = 0; i < 10; ++i) t.seg(3 + 2 * i, "x");  // ten 1-byte pieces with holes between
+  EXPECT_EQ(t.gaps(), 0u);
+  EXPECT_EQ(t.s.held_cost(), o.hole_byte_limit);
+  t.seg(23, "y");  // the eleventh: the first hole goes
+  ASSERT_EQ(t.gaps(), 1u);
+  EXPECT_EQ(t.r.events[0].missing, 2u);
+  EXPECT_EQ(t.r.text, "##x");
+}
+
+TEST(TcpStreamLostBytes, WithinTheLimitsHolesWaitForTheEndOfInput) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0, "", kSyn);
+  t.seg(1, "abc");
+  t.seg(8, "hij");
+  t.ack(4);  // not past the hole
+  for (int i = 0; i < 5; ++i) t.seg(8, "hij");
+  EXPECT_EQ(t.r.text, "abc");
+  EXPECT_FALSE(t.s.complete());
+  t.flush();
+  EXPECT_EQ(t.r.text, "abc####hij");
+  EXPECT_EQ(t.r.events.back().frame, t.frame);  // the gap, then "hij", both at the flush
+  EXPECT_TRUE(t.s.complete());
+}
+
+TEST(TcpStreamLostBytes, BytesLostBeforeAFinGoOnceThePeerAcknowledgesTheFin) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0, "", kSyn);
+  t.seg(1, "abc");
+  t.seg(10, "", kAck | kFin);  // FIN at offset 9: [3,9) never captured
+  EXPECT_FALSE(t.s.complete());
+  t.ack(4);
+  EXPECT_FALSE(t.s.complete());
+  t.ack(11);  // the FIN acknowledged
+  EXPECT_EQ(t.r.text, "abc######");
+  EXPECT_TRUE(t.s.complete());
+}
+
+TEST(TcpStreamLostBytes, AcknowledgementsAcrossTheWrap) {
+  Stream t{TcpStreamOptions{}};
+  t.seg(0xfffffff0u, "", kSyn);
+  t.seg(0xfffffff1u, std::string(10, 'a'));  // ends at 0xfffffffb
+  t.seg(0x00000005u, std::string(6, 'c'));   // after the wrap: [0xfffffffb, 5) missing
+  t.ack(0xfffffff5u);                          // old: before the hole
+  EXPECT_EQ(t.gaps(), 0u);
+  t.ack(0x00000002u);                          // past the hole's start, across 2^32
+  EXPECT_EQ(t.r.text, std::string(10, 'a') + std::string(10, '#') + std::string(6, 'c'));
+  TcpSegmentResult r = t.seg(0xfffffffbu, std::string(10, 'b'));  // the hole's bytes, too late
+  EXPECT_EQ(r.duplicate, 10u);
+  EXPECT_EQ(r.begin, 10);
+  EXPECT_EQ(t.s.gap_bytes(), 10u);
+  t.seg(0x0000000bu, "d");
+  EXPECT_EQ(t.r.text.back(), 'd');
+}
+
+TEST(TcpStreamLostBytes, SegmentResults) {
+  Stream t;
+  EXPECT_EQ(t.seg(100, "", kSyn).begin, 0);
+  TcpSegmentResult r = t.seg(101, "abcd");
+  EXPECT_EQ(r.begin, 0);
+  EXPECT_EQ(r.duplicate, 0u);
+  EXPECT_FALSE(r.held);
+  r = t.seg(107, "gh");  // [6,8) before [4,6)
+  EXPECT_EQ(r.begin, 6);
+  EXPECT_TRUE(r.held);
+  r = t.seg(103, "cdef");  // [2,6): half retransmitted, half new, and it releases [6,8)
+  EXPECT_EQ(r.begin, 2);
+  EXPECT_EQ(r.duplicate, 2u);
+  EXPECT_FALSE(r.held);
+  r = t.seg(107, "ghi");  // [6,9) over delivered and new bytes
+  EXPECT_EQ(r.duplicate, 2u);
+  EXPECT_FALSE(r.held);
+  r = t.seg(90, "xxxxx");  // before the stream's start
+  EXPECT_EQ(r.begin, -11);
+  EXPECT_EQ(r.duplicate, 5u);
+  EXPECT_EQ(t.r.text, "abcdefghi");
+}
+
+TEST(TcpStreamLostBytes, BeginAtHoldsAFirstSegmentCapturedOutOfOrder) {
+  Stream known;
+  known.s.begin_at(1);
+  EXPECT_TRUE(known.seg(4, "def").held);
+  known.seg(1, "abc");
+  EXPECT_EQ(known.r.text, "abcdef");
+  Stream unknown;  // without it, the first segment is the start and the earlier one a duplicate
+  unknown.seg(4, "def");
+  unknown.seg(1, "abc");
+  EXPECT_EQ(unknown.r.text, "def");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Both directions
+
+namespace {
+
+struct Connection {
+  TcpConnectionStreams c;
+  Recorder up, down;  // direction 0 (client to server) and 1
+  uint64_t frame = 0;
+  void send(int dir, uint32_t seq, uint32_t ack, uint8_t flags, const std::string& data = "") {
+    c.on_segment(dir, seq, ack, flags, reinterpret_cast<const uint8_t*>(data.data()), data.size(), ++frame,
+                 dir == 0 ? up : down, dir == 0 ? down : up);
+  }
+  void open() {
+    send(0, 100, 0, kSyn);
+    send(1, 500, 101, kSyn | kAck);
+    send(0, 101, 501, kAck);
+  }
+};
+
+}  // namespace
+
+TEST(TcpConnectionStreams, AnAckDeclaresTheOtherDirectionsHoleLost) {
+  Connection t;
+  t.open();
+  t.send(0, 101, 501, kAck | kPsh, "abc");
+  t.send(0, 108, 501, kAck | kPsh, "hij");  // [3,7) of the client's bytes not captured
+  EXPECT_EQ(t.up.text, "abc");
+  t.send(1, 501, 104, kAck | kPsh, "ok");  // the server has [0,3)
+  EXPECT_EQ(t.up.text, "abc");
+  t.send(1, 503, 111, kAck);  // and everything: the capture missed [3,7)
+  EXPECT_EQ(t.up.text, "abc####hij");
+  EXPECT_EQ(t.up.events[1].frame, t.frame);
+  EXPECT_EQ(t.down.text, "ok");
+}
+
+TEST(TcpConnectionStreams, OverAfterAFinEachWayOnceEveryByteIsSettled) {
+  Connection t;
+  t.open();
+  t.send(0, 101, 501, kAck | kPsh, "abc");
+  t.send(0, 110, 501, kAck | kFin);  // FIN after [3,9), which the capture missed
+  EXPECT_FALSE(t.c.closed());
+  t.send(1, 501, 104, kAck | kFin);  // the server's FIN; it acknowledges only [0,3) so far
+  EXPECT_TRUE(t.c.closed());
+  EXPECT_FALSE(t.c.finished());
+  t.send(1, 502, 111, kAck);  // the client's FIN acknowledged: [3,9) is lost
+  EXPECT_EQ(t.up.text, "abc######");
+  EXPECT_TRUE(t.c.finished());
+}
+
+TEST(TcpConnectionStreams, OverAtARstWhatIsHeldIsFlushed) {
+  Connection t;
+  t.open();
+  t.send(0, 101, 501, kAck | kPsh, "abc");
+  t.send(0, 108, 501, kAck | kPsh, "hij");
+  t.send(1, 501, 104, kRst | kAck);
+  EXPECT_TRUE(t.c.closed());
+  EXPECT_TRUE(t.c.finished());
+  t.c.flush(t.frame, t.up, t.down);
+  EXPECT_EQ(t.up.text, "abc####hij");
+}
+
+TEST(TcpConnectionStreams, AFinEachWayWithNothingMissingIsOverAtTheSecondFin) {
+  Connection t;
+  t.open();
+  t.send(0, 101, 501, kAck | kPsh, "abc");
+  t.send(0, 104, 501, kAck | kFin);
+  EXPECT_FALSE(t.c.finished());
+  t.send(1, 501, 105, kAck | kFin);
+  EXPECT_TRUE(t.c.finished());
 }

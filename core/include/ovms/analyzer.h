@@ -1,15 +1,20 @@
-// The capture analyzer: parsed TCP segments in, LineRecords out. Tracks connections (numbered in
-// order of their first packet), reassembles each direction, decides which connections are OVMS
-// (by port, or by content on any port), and drives a ConnectionDecoder for each.
+// The capture analyzer: parsed TCP segments in, LineRecords out, as they are decoded (a live source
+// never ends, so nothing waits for finish()). Tracks connections (numbered in order of their first
+// packet), reassembles each direction with the core's TCP layer, decides which connections are OVMS
+// (by port, or by content on any port), and drives a ConnectionDecoder for each. A connection's state
+// goes as soon as it is over (a RST, or a FIN each way with every byte delivered); only its small
+// ConnectionInfo stays.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ovms/connection.h"
@@ -21,6 +26,7 @@ namespace ovms {
 struct AnalyzerOptions {
   std::set<uint16_t> ports{6867, 6870};  // OVMS server ports
   bool detect_by_content = true;         // also claim connections whose first bytes look like OVMS
+  TcpStreamOptions tcp;                  // when bytes missing from the capture are declared lost
   DecoderOptions decoder;
 };
 
@@ -42,11 +48,19 @@ class CaptureAnalyzer {
   void on_segment(const TcpSegment& seg, uint64_t frame, double ts);
   // A frame that could not be parsed (reported once per reason as an orphan diagnostic).
   void on_bad_frame(uint64_t frame, const std::string& why);
-  // End of capture: flush every connection; report keys that never matched.
+  // End of capture: flush every connection still open; report keys that never matched.
   void finish();
 
+  // Every connection seen, by id (kept after a connection's state is released).
   const std::vector<ConnectionInfo>& connections() const { return infos_; }
+  // Connections whose state is held: neither over nor released yet.
+  std::size_t live_connections() const { return conns_.size(); }
   uint64_t records() const { return next_id_; }
+
+  // How long a finished connection's 4-tuple is remembered, so that its last ACK or a retransmitted
+  // FIN is not taken for a new connection (Linux's TIME_WAIT), and how many tuples at the most.
+  static constexpr double kClosedLingerSeconds = 60;
+  static constexpr std::size_t kClosedRemembered = 65536;
 
  private:
   struct Conn;
@@ -69,7 +83,15 @@ class CaptureAnalyzer {
     }
   };
   static TupleKey tuple_key(const Endpoint& a, const Endpoint& b);
-  Conn* lookup(const TcpSegment& seg, uint64_t frame, double ts, bool& from_client);
+  // The segment's connection (opened if new), or nullptr for a late segment of one that is over.
+  Conn* lookup(const TupleKey& key, const TcpSegment& seg, uint64_t frame, double ts);
+  Conn* open(const TupleKey& key, const TcpSegment& seg, uint64_t frame, double ts);
+  void decide_by_content(Conn& c, const TcpSegment& seg);
+  void feed(Conn& c, const TcpSegment& seg, uint64_t frame, double ts);
+  // Flushes what is held and finishes the decoder; `remember` keeps the tuple for kClosedLingerSeconds.
+  void release(const TupleKey& key, uint64_t frame, double ts, bool remember);
+  void forget_closed_before(double ts);
+  void forget_oldest_closed();
 
   const KeyStore* keys_;
   RecordSink& sink_;
@@ -78,8 +100,8 @@ class CaptureAnalyzer {
   uint64_t last_frame_ = 0;
   double last_ts_ = 0;
   std::unordered_map<TupleKey, std::unique_ptr<Conn>, TupleHash> conns_;
-
-  std::vector<Conn*> order_;
+  std::unordered_map<TupleKey, double, TupleHash> closed_;  // tuples of connections over lately -> when
+  std::deque<std::pair<TupleKey, double>> closed_order_;    // the same, oldest first
   std::vector<ConnectionInfo> infos_;
 };
 

@@ -2,7 +2,7 @@
 // handshake, finds the key, decrypts the session and paranoid layers, decodes messages with the
 // catalog, pairs command responses with requests, and explains everything it cannot do.
 // Sans-io: no sockets, no threads, no capture format. Used by the capture analyzer (ovmsdump, the
-// inspector) and directly by the Wireshark plugin, which does its own TCP.
+// inspector) and by the Wireshark plugin, which feeds it through the core's TCP layer itself.
 #pragma once
 
 #include <cstdint>
