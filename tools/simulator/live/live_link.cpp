@@ -11,8 +11,6 @@ namespace {
 
 constexpr std::size_t kHeadLimit = 16 * 1024;  // an HTTP upgrade head is far shorter
 
-Direction other(Direction d) { return opposite(d); }
-
 // The message of a decoded line, or nullptr when it is not one the receiver can act on: an empty
 // line, or one that did not decrypt to "MP-0 " (both end the connection, §1.2, §2.5).
 const std::string* body_of(const LineRecord& r, std::string& scratch) {
@@ -48,7 +46,7 @@ void LiveLink::send_bytes(std::string_view bytes) {
 
 void LiveLink::on_data(const uint8_t* data, std::size_t len) {
   if (!head_done_) head_.append(reinterpret_cast<const char*>(data), std::min(len, kHeadLimit - head_.size()));
-  decoder_.feed(other(ours_), data, len, ++events_, wall_time(), *this);
+  decoder_.feed(opposite(ours_), data, len, ++events_, wall_time(), *this);
 }
 
 void LiveLink::on_record(const RecordPtr& record) {
@@ -74,7 +72,6 @@ LiveServerLink::LiveServerLink(EventLoop& loop, const KeyStore* keys, uint32_t i
     : LiveLink(loop, keys, id, Direction::ServerToClient),
       server_(server),
       rng_(rng) {
-  enc_ = LineEncoder(LineFraming::crlf());
   stream_.accept(fd, tls);
   server_.on_connect(*this, now());
 }
