@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "options.h"
 #include "output.h"
@@ -55,7 +56,9 @@ int main(int argc, char** argv) {
   std::optional<KeyStore> keys;
   if (o.keys) {
     std::string error;
-    keys = KeyStore::load_file(*o.keys, error);
+    std::vector<std::string> warnings;
+    keys = KeyStore::load_file(*o.keys, error, &warnings);
+    for (const std::string& w : warnings) std::fprintf(stderr, "ovmsdump: warning: %s\n", w.c_str());
     if (!keys) {
       std::fprintf(stderr, "ovmsdump: bad keys file: %s\n", error.c_str());
       return 2;

@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# A checkout leaves the sample keys readable by everyone, and ovmsdump warns about such a keys file.
+chmod 600 samples/keys.yaml
 exec build/cli/ovmsdump -r samples/all.pcap -k samples/keys.yaml "$@"

@@ -2,6 +2,10 @@
 // MACs per host, valid checksums) so tcpdump, Wireshark and our own reader all accept them.
 #include "ovms/capture_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -156,9 +160,20 @@ bool PcapWriter::open(const std::string& path, int dlt, std::string& error) {
   }
   path_ = path;
   failed_ = false;
-  f_ = std::fopen(path.c_str(), "wb");
+  // Captures can hold secrets (scheme-1 logins are plain text): created 0600, like the keys files we
+  // write and like dumpcap's captures. An existing regular file is narrowed too; a device or a pipe is
+  // left as it is.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) && ::fchmod(fd, 0600) != 0) {
+    error = "cannot restrict the mode of capture '" + path + "': " + std::strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  f_ = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
   if (!f_) {
     error = "cannot write capture '" + path + "': " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
     return false;
   }
   // Million-record captures: a large buffer turns two small writes per record into few syscalls.

@@ -16,6 +16,7 @@ struct CaptureAnalyzer::Conn {
   bool decided = false;  // is_ovms settled
   bool is_ovms = false;
   bool mid_stream_told[2] = {false, false};
+  bool close_told[2] = {false, false};  // the decoder was told of this direction's FIN or RST
 
   // Over: a connection that is not OVMS only needs its end seen; an OVMS one also every byte decoded.
   bool over() const { return decided && !is_ovms ? tcp.closed() : tcp.finished(); }
@@ -134,6 +135,14 @@ void CaptureAnalyzer::feed(Conn& c, const TcpSegment& seg, uint64_t frame, doubl
     c.decoder->started_mid_stream(dir, frame);
   }
   c.tcp.on_segment(d, seg.seq, seg.ack, seg.flags, seg.payload, seg.payload_len, frame, own, peer);
+  // The decoder learns of a close once it has every byte sent before it (a FIN may overtake them, and
+  // this segment's ACK may have released the peer's).
+  for (int i = 0; i < 2; ++i) {
+    const TcpDirectionStream& s = c.tcp.direction(i);
+    if (c.close_told[i] || !(s.saw_rst() || (s.saw_fin() && s.complete()))) continue;
+    c.close_told[i] = true;
+    c.decoder->closed(static_cast<Direction>(i), frame, ts, sink_);
+  }
   if (seg.truncated) {
     Diagnostic diag{DiagId::TcpGap, frame, -1, "frame " + std::to_string(frame) + " was cut short by the capture's snap length"};
     sink_.on_orphan_diagnostic(c.index, diag);
@@ -189,13 +198,7 @@ void CaptureAnalyzer::finish() {
   for (const auto& [key, c] : conns_) open.emplace_back(c->index, key);
   std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [index, key] : open) release(key, last_frame_, last_ts_, false);
-  if (keys_) {
-    for (const VehicleKey& k : keys_->vehicles())
-      if (!keys_->was_used(k))
-        sink_.on_orphan_diagnostic(UINT32_MAX, Diagnostic{DiagId::KeyUnused, 0, -1,
-                                                         "keys-file vehicle '" + k.id + "' (line " + std::to_string(k.line) +
-                                                             ") never matched any connection"});
-  }
+  for (const Diagnostic& d : keys_.report_unused()) sink_.on_orphan_diagnostic(UINT32_MAX, d);
 }
 
 }  // namespace ovms

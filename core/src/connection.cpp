@@ -54,6 +54,16 @@ Role role_from_type(char t) {
 
 constexpr std::size_t kV3CarReceiveLimit = 1024;  // PROTOCOL.md §1.3: the v3 car's inbound ring buffer
 
+// Where a key came from, for messages: "keys file line 3", "learned in frame 5, connection #0".
+std::string origin(const VehicleKey& k) {
+  if (k.learned)
+    return "learned in frame " + std::to_string(k.learned->frame) + ", connection #" + std::to_string(k.learned->conn);
+  return "keys file line " + std::to_string(k.line);
+}
+
+// "vehicle 'DEMO' (keys file line 3)".
+std::string describe(const VehicleKey& k) { return "vehicle '" + k.name() + "' (" + origin(k) + ")"; }
+
 }  // namespace
 
 const char* role_name(Role r) {
@@ -92,8 +102,15 @@ const char* key_source_name(KeySource k) {
   return "?";
 }
 
+ConnectionDecoder::ConnectionDecoder(uint32_t conn, KeyRing& keys, uint64_t* next_id, DecoderOptions options)
+    : conn_(conn), keys_(&keys), next_id_(next_id ? next_id : &own_next_id_), options_(options) {}
+
 ConnectionDecoder::ConnectionDecoder(uint32_t conn, const KeyStore* keys, uint64_t* next_id, DecoderOptions options)
-    : conn_(conn), keys_(keys), next_id_(next_id ? next_id : &own_next_id_), options_(options) {}
+    : conn_(conn),
+      own_keys_(std::make_unique<KeyRing>(keys)),
+      keys_(own_keys_.get()),
+      next_id_(next_id ? next_id : &own_next_id_),
+      options_(options) {}
 
 ConnectionDecoder::~ConnectionDecoder() = default;
 
@@ -132,6 +149,43 @@ void ConnectionDecoder::started_mid_stream(Direction dir, uint64_t frame) {
   st.pending.push_back(Diagnostic{DiagId::TcpMissingStart, frame, 0,
                                   std::string("the ") + direction_name(dir) +
                                       " stream began before the capture: its TCP handshake is missing"});
+}
+
+void ConnectionDecoder::closed(Direction dir, uint64_t frame, double /*ts*/, RecordSink& sink) {
+  bool& done = closed_[static_cast<int>(dir)];
+  if (done) return;  // a retransmitted FIN, or a RST after it
+  done = true;
+  // Only a server that closes first, before it sent a byte after the welcome, refused the login; a
+  // client that gives up first was not refused. The real server closes without a word when the vehicle
+  // is unknown or the digest is wrong (PROTOCOL.md §2.2), and for a welcome it cannot parse.
+  const bool client_closed_first = closed_[static_cast<int>(Direction::ClientToServer)];
+  if (dir != Direction::ServerToClient || client_closed_first || phase_ != Phase::AwaitServerWelcome ||
+      dirs_[static_cast<int>(dir)].framer.position() != server_pos_at_welcome_)
+    return;
+  std::string who = vehicle_.empty() ? "the client" : "vehicle " + vehicle_;
+  sink.on_orphan_diagnostic(conn_, Diagnostic{DiagId::ServerRefused, frame, static_cast<int64_t>(server_pos_at_welcome_),
+                                              "the server closed the connection without answering the welcome of " +
+                                                  who + ": login refused. " + refusal_suspect()});
+}
+
+// Which secret a refused login points at, from what the welcome showed us (one sentence).
+std::string ConnectionDecoder::refusal_suspect() const {
+  const std::string v = vehicle_.empty() ? "the vehicle" : vehicle_;
+  if (scheme_ == 1) {
+    if (!account_ok_) return "No keys-file account for this username: its password cannot be checked";
+    if (*account_ok_)
+      return "The password is the keys-file account's: the server holds another password for it, does not know it, "
+             "or does not let it use " + v;
+    return "The password differs from the keys-file account's: the client's password is wrong";
+  }
+  if (scheme_ != 0 || client_token_.empty()) return "The welcome itself is the suspect (see its diagnostic)";
+  if (key_verified_)
+    return "The client's digest verifies with our key (" + origin(*key_) + "): the server holds another secret for " +
+           v + ", or does not know " + v;
+  if (key_)
+    return "The client's digest does not verify with our key (" + origin(*key_) + ") either: the client's secret is "
+           "wrong";
+  return "No key for " + v + ": the client's secret may be wrong, or the server does not know " + v;
 }
 
 void ConnectionDecoder::finish(uint64_t frame, double ts, RecordSink& sink) {
@@ -265,37 +319,67 @@ void ConnectionDecoder::on_http_line(Direction dir, const FramedLine& line, uint
   sink.on_record(std::move(record));
 }
 
-// The key for a welcome: by vehicle id, else by trying every secret against the digest.
+// The key for a welcome: by vehicle id, else by trying every secret against the digest. The
+// candidates are the ring's: the keys file's and those learned earlier in this capture.
 void ConnectionDecoder::select_key(LineRecord& r, std::string_view token, std::string_view digest) {
-  if (!keys_) {
+  if (keys_->empty()) {
     add(r, DiagId::KeyMissing, "no keys file: vehicle " + vehicle_ + " cannot be decrypted");
     return;
   }
-  const VehicleKey* by_id = keys_->find_vehicle(vehicle_);
-  auto matches = [&](const VehicleKey& k) { return digest_matches(digest, hmac_md5(k.server_password, token)); };
-  if (by_id && matches(*by_id)) {
-    key_ = by_id;
-    key_source_ = KeySource::VehicleId;
-    key_verified_ = true;
-  } else {
-    for (const VehicleKey& k : keys_->vehicles()) {
-      if (&k == by_id || !matches(k)) continue;
-      key_ = &k;
-      key_source_ = KeySource::DigestSearch;
-      key_verified_ = true;
-      add(r, DiagId::KeyFoundByDigest, "the secret of keys-file vehicle '" + k.id + "' (line " +
-                                           std::to_string(k.line) + ") matches the digest of vehicle " + vehicle_);
+  auto matches = [&](const VehicleKey& k) {
+    return k.server_password && digest_matches(digest, hmac_md5(*k.server_password, token));
+  };
+  const std::vector<const VehicleKey*> by_id = keys_->by_id(vehicle_, r.frame);
+  for (const VehicleKey* k : by_id) {
+    if (!matches(*k)) continue;
+    use_key(r, k, KeySource::VehicleId);
+    break;
+  }
+  if (!key_verified_) {
+    for (const VehicleKey* k : keys_->all(r.frame)) {
+      if (std::find(by_id.begin(), by_id.end(), k) != by_id.end() || !matches(*k)) continue;
+      add(r, DiagId::KeyFoundByDigest, "the secret of " +
+                                           (k->learned ? describe(*k) : "keys-file vehicle '" + k->name() + "' (line " +
+                                                                            std::to_string(k->line) + ")") +
+                                           " matches the digest of vehicle " + vehicle_);
+      use_key(r, k, KeySource::DigestSearch);
       break;
     }
-    if (!key_verified_ && by_id) {
-      key_ = by_id;  // keep it to name it, but do not decrypt with it
-      add(r, DiagId::DigestMismatch, "the welcome digest does not match the server password of vehicle '" + by_id->id +
-                                         "' (keys file line " + std::to_string(by_id->line) + "): wrong secret");
-    } else if (!key_verified_) {
-      add(r, DiagId::KeyMissing, "no key for vehicle " + vehicle_ + ", and no secret in the keys file matches its digest");
-    }
   }
-  if (key_verified_) keys_->mark_used(key_);
+  // Keys of this vehicle id whose secret did not reproduce the digest are wrong (or outdated).
+  const VehicleKey* wrong = nullptr;
+  for (const VehicleKey* k : by_id) {
+    if (!k->server_password || k == key_) continue;
+    keys_->note_wrong_secret(k, conn_);
+    if (!wrong) wrong = k;
+  }
+  if (key_verified_) return;
+  if (wrong) {
+    key_ = wrong;  // keep it to name it, but do not decrypt with it
+    add(r, DiagId::DigestMismatch, "the welcome digest does not match the server password of " + describe(*wrong) +
+                                       ": wrong secret");
+  } else if (!by_id.empty()) {
+    add(r, DiagId::KeyMissing, describe(*by_id.front()) + " has no server password, and no secret in the keys file "
+                               "matches the digest of vehicle " + vehicle_);
+  } else {
+    add(r, DiagId::KeyMissing, "no key for vehicle " + vehicle_ + ", and no secret in the keys file matches its digest");
+  }
+}
+
+void ConnectionDecoder::use_key(LineRecord& r, const VehicleKey* key, KeySource source) {
+  key_ = key;
+  key_source_ = source;
+  key_verified_ = true;
+  keys_->note_verified(key);
+  if (!key->learned) return;
+  std::string msg = "the server password of vehicle " + key->name() + " was learned from the AP-S record in frame " +
+                    std::to_string(key->learned->frame) + " (connection #" + std::to_string(key->learned->conn) + ")";
+  for (const VehicleKey* k : keys_->by_id(key->id, r.frame))
+    if (!k->learned && k->server_password) {
+      msg += "; the keys file's (line " + std::to_string(k->line) + ") does not match";
+      break;
+    }
+  add(r, DiagId::KeyFromTraffic, msg);
 }
 
 void ConnectionDecoder::client_welcome(LineRecord& r) {
@@ -306,6 +390,7 @@ void ConnectionDecoder::client_welcome(LineRecord& r) {
     add(r, DiagId::HandshakeMalformed, "a client welcome needs 5 words (MP-<type> <scheme> <token> <digest> <vehicle>), "
                                        "this has " + std::to_string(w.size()));
     phase_ = Phase::AwaitServerWelcome;
+    server_pos_at_welcome_ = dirs_[static_cast<int>(Direction::ServerToClient)].framer.position();
     return;
   }
   char type = w[0][3];
@@ -319,16 +404,16 @@ void ConnectionDecoder::client_welcome(LineRecord& r) {
   scheme_ = w[1] == "0" ? 0 : w[1] == "1" ? 1 : -1;
   r.handshake->scheme = scheme_;
   phase_ = Phase::AwaitServerWelcome;
+  server_pos_at_welcome_ = dirs_[static_cast<int>(Direction::ServerToClient)].framer.position();
   if (scheme_ == 1) {
     // MP-<type> 1 <username> <password> <vehicleid|*>
     vehicle_ = upper(w[4]);
     r.handshake->key_id = std::string(w[2]);
-    if (keys_) {
-      if (const Account* a = keys_->find_account(w[2])) {
-        r.handshake->ok = a->password == w[3];
-        r.handshake->key_source = KeySource::Account;
-        if (!r.handshake->ok) add(r, DiagId::DigestMismatch, "password differs from keys-file account '" + a->username + "'");
-      }
+    if (const Account* a = keys_->find_account(w[2])) {
+      r.handshake->ok = a->password == w[3];
+      account_ok_ = r.handshake->ok;
+      r.handshake->key_source = KeySource::Account;
+      if (!r.handshake->ok) add(r, DiagId::DigestMismatch, "password differs from keys-file account '" + a->username + "'");
     }
     return;
   }
@@ -343,7 +428,8 @@ void ConnectionDecoder::client_welcome(LineRecord& r) {
   select_key(r, client_token_, client_digest_);
   r.handshake->ok = key_verified_;
   r.handshake->key_source = key_source_;
-  if (key_) r.handshake->key_id = key_->id;
+  if (key_) r.handshake->key_id = key_->name();
+  if (key_ && key_verified_ && key_->learned) r.handshake->key_learned_frame = key_->learned->frame;
 }
 
 void ConnectionDecoder::server_welcome(LineRecord& r) {
@@ -380,13 +466,15 @@ void ConnectionDecoder::server_welcome(LineRecord& r) {
     r.handshake->key_source = key_source_;
     return;
   }
-  r.handshake->key_id = key_->id;
+  r.handshake->key_id = key_->name();
   r.handshake->key_source = key_source_;
-  bool server_ok = digest_matches(sdigest, hmac_md5(key_->server_password, stoken));
+  if (key_->learned) r.handshake->key_learned_frame = key_->learned->frame;
+  const std::string& secret = *key_->server_password;  // verified keys have one
+  bool server_ok = digest_matches(sdigest, hmac_md5(secret, stoken));
   if (!server_ok)
-    add(r, DiagId::ServerDigestMismatch, "the server digest does not match the server password of vehicle '" + key_->id + "'");
+    add(r, DiagId::ServerDigestMismatch, "the server digest does not match the server password of vehicle '" + key_->name() + "'");
   r.handshake->ok = server_ok;
-  session_key_ = ovms::session_key(key_->server_password, stoken, client_token_);
+  session_key_ = ovms::session_key(secret, stoken, client_token_);
   dirs_[0].cipher = std::make_unique<LineCipher>(session_key_);
   dirs_[1].cipher = std::make_unique<LineCipher>(session_key_);
 }
@@ -403,10 +491,10 @@ void ConnectionDecoder::ap_request(LineRecord& r) {
   if (w[1] != "0") add(r, DiagId::SchemeUnsupported, "AP-C scheme '" + std::string(w[1]) + "': the server closes the connection");
   r.handshake = std::make_unique<HandshakeInfo>();
   r.handshake->scheme = w[1] == "0" ? 0 : -1;
-  if (keys_) ap_key_ = keys_->find_by_vin(w[2]);
+  ap_key_ = keys_->by_vin(w[2]);
   if (ap_key_) {
     vehicle_ = upper(ap_key_->id);
-    r.handshake->key_id = ap_key_->id;
+    r.handshake->key_id = ap_key_->name();
   }
   add(r, DiagId::DiffersFromGuide, "auto-provisioning: no current firmware sends AP-C, and the server's handler calls "
                                    "an undefined subroutine (PROTOCOL.md §3)");
@@ -438,20 +526,22 @@ void ConnectionDecoder::ap_reply(LineRecord& r) {
     digest_raw = std::move(d);
     return true;
   };
-  if (ap_key_ && !try_key(*ap_key_) && ap_key_->iccid)
-    add(r, DiagId::ApDigestMismatch, "the AP-S digest does not match the ICCID of vehicle '" + ap_key_->id + "'");
-  if (!match && keys_)
-    for (const VehicleKey& k : keys_->vehicles())
-      if (&k != ap_key_ && try_key(k)) break;
+  if (ap_key_ && !try_key(*ap_key_) && ap_key_->iccid) {
+    keys_->note_wrong_secret(ap_key_, conn_);
+    add(r, DiagId::ApDigestMismatch, "the AP-S digest does not match the ICCID of vehicle '" + ap_key_->name() + "'");
+  }
+  if (!match)
+    for (const VehicleKey* k : keys_->all(r.frame))
+      if (k != ap_key_ && try_key(*k)) break;
   if (!match) {
     add(r, DiagId::ApNoKey, "no ICCID in the keys file matches the AP-S digest: the record cannot be decrypted");
     return;
   }
-  keys_->mark_used(match);
+  keys_->note_verified(match);
   vehicle_ = upper(match->id);
   r.handshake->ok = true;
   r.handshake->key_source = KeySource::Iccid;
-  r.handshake->key_id = match->id;
+  r.handshake->key_id = match->name();
   if (sdigest.size() != 22)
     add(r, DiagId::DiffersFromGuide, "AP digest is " + std::to_string(sdigest.size()) + " characters; the server writes "
                                      "it unpadded (22), unlike the welcome digest");
@@ -474,6 +564,44 @@ void ConnectionDecoder::ap_reply(LineRecord& r) {
     v.kind = v.text.empty() ? FieldValue::Kind::Empty : FieldValue::Kind::Text;
     r.msg.fields.push_back(std::move(v));
   }
+  learn_from_ap_record(r, *match);
+}
+
+// The AP record holds the parameters the car is to use (PROTOCOL.md §3, numbered as in §6.2's C3): its
+// vehicle id, server password and module password. Later connections of that vehicle in this capture
+// decrypt with them, even when the keys file knows the car only by its VIN and ICCID.
+void ConnectionDecoder::learn_from_ap_record(LineRecord& r, const VehicleKey& from) {
+  std::string taught;  // "server password (parameter 9)", for the message
+  int secrets = 0;
+  auto param = [&](const char* name, const char* what) -> std::optional<std::string> {
+    const FieldValue* f = r.msg.field(name);
+    if (!f || f->text.empty()) return std::nullopt;
+    if (what) {
+      taught += std::string(secrets++ ? " and " : "") + what + " (parameter " + std::to_string(f->index) + ")";
+    }
+    return f->text;
+  };
+  VehicleKey k;
+  k.id = param("vehicle_id", nullptr).value_or(from.id);
+  k.server_password = param("server_password", "server password");
+  k.module_password = param("module_password", "module password");
+  if (taught.empty()) return;  // the record sets no secret
+  // What the record leaves out stays what the keys file says of this car.
+  if (!k.server_password) k.server_password = from.server_password;
+  if (!k.module_password) k.module_password = from.module_password;
+  k.iccid = from.iccid;
+  k.vin = from.vin;
+  if (!k.id.empty()) vehicle_ = upper(k.id);
+  const VehicleKey* learned = keys_->learn(std::move(k), r.frame, conn_);
+  if (!learned) return;  // the keys file (or an earlier record) already has these secrets
+  std::string msg = "learned from this record: vehicle " + learned->name() + "'s " + taught + "; later connections of " +
+                    learned->name() + " in this capture use " + (secrets > 1 ? "them" : "it");
+  for (const VehicleKey* c : keys_->by_id(learned->id, r.frame))
+    if (!c->learned && c->server_password && c->server_password != learned->server_password) {
+      msg += " (keys-file line " + std::to_string(c->line) + " has another server password)";
+      break;
+    }
+  add(r, DiagId::KeyLearned, msg);
 }
 
 void ConnectionDecoder::session_line(Direction dir, LineRecord& r) {
@@ -600,7 +728,7 @@ void ConnectionDecoder::paranoid(LineRecord& r) {
   }
   std::vector<std::pair<const std::string*, bool>> passwords;  // (password, is_server_password)
   if (key_ && key_->module_password) passwords.emplace_back(&*key_->module_password, false);
-  if (key_) passwords.emplace_back(&key_->server_password, true);
+  if (key_ && key_->server_password) passwords.emplace_back(&*key_->server_password, true);
   if (passwords.empty()) {
     add(r, DiagId::ParanoidNoKey, "no module password (nor server password) for vehicle " + vehicle_);
     return;

@@ -265,6 +265,10 @@ void append_record_json(std::string& out, const LineRecord& r, const ConnectionI
     out += key_source_name(h.key_source);
     out += "\",\"key_id\":";
     append_json_string(out, h.key_id);
+    if (h.key_learned_frame) {  // only then: a key from the keys file is the usual case
+      out += ",\"key_learned_in\":";
+      append_uint(out, *h.key_learned_frame);
+    }
     out += '}';
   }
   if (r.response_to_frame) {

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -43,27 +45,36 @@ void check_keys(const YAML::Node& map, std::initializer_list<const char*> allowe
   }
 }
 
+// One entry of 'vehicles'. Any subset of the four secrets and identifiers will do, but not none; the
+// id may be left out only by an auto-provisioning entry, whose AP record names the vehicle.
+VehicleKey vehicle(const YAML::Node& v) {
+  if (!v.IsMap()) throw KeysError{v.Mark(), "each vehicle must be a mapping with 'id' and its secrets"};
+  check_keys(v, {"id", "server_password", "module_password", "iccid", "vin"}, "a vehicle");
+  VehicleKey k;
+  k.line = v.Mark().line + 1;
+  k.server_password = optional_scalar(v, "server_password");
+  k.module_password = optional_scalar(v, "module_password");
+  k.iccid = optional_scalar(v, "iccid");
+  k.vin = optional_scalar(v, "vin");
+  if (YAML::Node id = v["id"]; id && !id.IsNull()) {
+    k.id = scalar(id, "id");
+    if (k.id.empty()) throw KeysError{id.Mark(), "empty vehicle id"};
+  } else if (!k.vin && !k.iccid) {
+    throw KeysError{v.Mark(), "vehicle without 'id' (only an auto-provisioning entry, with 'vin' or 'iccid', may "
+                              "leave it out)"};
+  }
+  if (!k.server_password && !k.module_password && !k.iccid && !k.vin)
+    throw KeysError{v.Mark(), "vehicle '" + k.id + "' has none of server_password, module_password, iccid, vin"};
+  return k;
+}
+
 void load_into(KeyStore& store, const YAML::Node& root) {
   if (root.IsNull()) return;  // an empty file: no keys
   if (!root.IsMap()) throw KeysError{root.Mark(), "the keys file must be a mapping with 'vehicles' and/or 'accounts'"};
   check_keys(root, {"vehicles", "accounts"}, "the keys file");
   if (YAML::Node vs = root["vehicles"]; vs && !vs.IsNull()) {
     if (!vs.IsSequence()) throw KeysError{vs.Mark(), "'vehicles' must be a list"};
-    for (const YAML::Node& v : vs) {
-      if (!v.IsMap()) throw KeysError{v.Mark(), "each vehicle must be a mapping with 'id' and 'server_password'"};
-      check_keys(v, {"id", "server_password", "module_password", "iccid", "vin"}, "a vehicle");
-      if (!v["id"]) throw KeysError{v.Mark(), "vehicle without 'id'"};
-      if (!v["server_password"]) throw KeysError{v.Mark(), "vehicle '" + scalar(v["id"], "id") + "' has no 'server_password'"};
-      VehicleKey k;
-      k.id = scalar(v["id"], "id");
-      if (k.id.empty()) throw KeysError{v["id"].Mark(), "empty vehicle id"};
-      k.server_password = scalar(v["server_password"], "server_password");
-      k.module_password = optional_scalar(v, "module_password");
-      k.iccid = optional_scalar(v, "iccid");
-      k.vin = optional_scalar(v, "vin");
-      k.line = v.Mark().line + 1;
-      store.add_vehicle(std::move(k));
-    }
+    for (const YAML::Node& v : vs) store.add_vehicle(vehicle(v));
   }
   if (YAML::Node as = root["accounts"]; as && !as.IsNull()) {
     if (!as.IsSequence()) throw KeysError{as.Mark(), "'accounts' must be a list"};
@@ -99,27 +110,45 @@ std::optional<KeyStore> KeyStore::parse(std::string_view yaml, const std::string
   return store;
 }
 
-std::optional<KeyStore> KeyStore::load_file(const std::string& path, std::string& error) {
+std::optional<KeyStore> KeyStore::load_file(const std::string& path, std::string& error,
+                                            std::vector<std::string>* warnings) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) {
+    error = "keys file '" + path + "' is a directory, not a file";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open keys file '" + path + "'";
     return std::nullopt;
   }
+  // Like ssh with a private key: secrets that group or others may read deserve a word.
+  const fs::perms open_to = st.permissions() & (fs::perms::group_all | fs::perms::others_all);
+  if (warnings && !ec && open_to != fs::perms::none) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.permissions() & fs::perms::mask));
+    const bool readable = (open_to & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none;
+    warnings->push_back("keys file '" + path + "' has mode " + mode + ": group or others may " +
+                        (readable ? "read" : "change") + " the secrets in it (chmod 600 it)");
+  }
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    error = "cannot read keys file '" + path + "'";
+    return std::nullopt;
+  }
   return parse(text.str(), path, error);
 }
 
-void KeyStore::add_vehicle(VehicleKey key) {
-  vehicles_.push_back(std::move(key));
-  reset_usage();
-}
+void KeyStore::add_vehicle(VehicleKey key) { vehicles_.push_back(std::move(key)); }
 
 void KeyStore::add_account(Account account) { accounts_.push_back(std::move(account)); }
 
 const VehicleKey* KeyStore::find_vehicle(std::string_view id) const {
   for (const auto& v : vehicles_)
-    if (iequals(v.id, id)) return &v;
+    if (!v.id.empty() && iequals(v.id, id)) return &v;
   return nullptr;
 }
 
@@ -135,13 +164,10 @@ const Account* KeyStore::find_account(std::string_view username) const {
   return nullptr;
 }
 
-void KeyStore::mark_used(const VehicleKey* key) const {
-  if (key >= vehicles_.data() && key < vehicles_.data() + vehicles_.size()) used_[key - vehicles_.data()] = true;
-}
-
-bool KeyStore::was_used(const VehicleKey& key) const {
-  const VehicleKey* p = &key;
-  return p >= vehicles_.data() && p < vehicles_.data() + vehicles_.size() && used_[p - vehicles_.data()];
+std::string VehicleKey::name() const {
+  if (!id.empty()) return id;
+  if (vin) return "VIN " + *vin;
+  return "line " + std::to_string(line);  // an ICCID is a secret: never a name
 }
 
 }  // namespace ovms

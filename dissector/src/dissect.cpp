@@ -369,6 +369,8 @@ void add_handshake(proto_tree* tree, tvbuff_t* ltvb, gint loff, const Line& line
   generated(proto_tree_add_boolean(hs, hf.handshake_ok, ltvb, 0, 0, h.ok));
   generated(proto_tree_add_string(hs, hf.key_source, ltvb, 0, 0, ovms::key_source_name(h.key_source)));
   if (!h.key_id.empty()) generated(proto_tree_add_string(hs, hf.key_id, ltvb, 0, 0, pool_str(pinfo, h.key_id)));
+  if (h.key_learned_frame)
+    generated(proto_tree_add_uint(hs, hf.key_learned_in, ltvb, 0, 0, static_cast<guint32>(*h.key_learned_frame)));
 }
 
 void add_code_and_name(proto_tree* tree, tvbuff_t* ptvb, gint base, const MessageView& m, int hf_code, int hf_name,

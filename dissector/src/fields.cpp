@@ -195,7 +195,6 @@ int group_of(ovms::DiagGroup g) {
     case ovms::DiagGroup::Malformed: return PI_MALFORMED;
     case ovms::DiagGroup::Protocol: return PI_PROTOCOL;
     case ovms::DiagGroup::Sequence: return PI_SEQUENCE;
-    case ovms::DiagGroup::Comment: return PI_COMMENTS_GROUP;
   }
   return PI_PROTOCOL;
 }
@@ -240,6 +239,8 @@ void register_fixed_fields() {
         "none, vehicle_id, digest_search, account, iccid");
   fixed(hf.key_id, "Key entry", "ovms.key_id", FT_STRING, BASE_NONE, nullptr,
         "Which keys entry (vehicle id or username) was used");
+  fixed(hf.key_learned_in, "Key learned in", "ovms.key_learned_in", FT_FRAMENUM, BASE_NONE, nullptr,
+        "The key was not configured but learned from this capture, in this frame (an AP-S record)");
   fixed(hf.paranoid_plaintext, "Paranoid plaintext", "ovms.paranoid.plaintext", FT_STRING);
   fixed(hf.paranoid_code, "Paranoid message code", "ovms.paranoid.code", FT_STRING);
   fixed(hf.paranoid_name, "Paranoid message name", "ovms.paranoid.name", FT_STRING);

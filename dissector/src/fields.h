@@ -36,6 +36,7 @@ struct FieldHf {
 struct Hf {
   int line = -1, plaintext = -1, code = -1, name = -1, vehicle_id = -1, role = -1, direction = -1, kind = -1;
   int client_token = -1, server_token = -1, handshake_ok = -1, key_source = -1, key_id = -1, scheme = -1;
+  int key_learned_in = -1;
   int paranoid_plaintext = -1, paranoid_code = -1, paranoid_name = -1, paranoid_truncated = -1;
   int response_to = -1, response_in = -1, command_name = -1, diag = -1;
   int malformed_value = -1, extra_field = -1, empty_field = -1;

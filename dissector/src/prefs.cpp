@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <string>
+#include <vector>
 
 namespace ovms_ws {
 namespace {
@@ -22,6 +23,7 @@ guint g_n_rows = 0;
 const char* g_keys_file = "";  // owned by the preferences module
 std::shared_ptr<const ovms::KeyStore> g_keys = std::make_shared<ovms::KeyStore>();
 std::string g_last_error;      // so that one bad file is reported once, not at every apply
+std::string g_last_warnings;   // likewise for a keys file that others may read
 
 UAT_CSTRING_CB_DEF(ovms_keys, vehicle_id, KeyRow)
 UAT_CSTRING_CB_DEF(ovms_keys, server_password, KeyRow)
@@ -71,7 +73,12 @@ void rebuild() noexcept {
     }
     if (g_keys_file && *g_keys_file) {
       std::string error;
-      std::optional<ovms::KeyStore> file = ovms::KeyStore::load_file(g_keys_file, error);
+      std::vector<std::string> warnings;
+      std::optional<ovms::KeyStore> file = ovms::KeyStore::load_file(g_keys_file, error, &warnings);
+      std::string said;
+      for (const std::string& w : warnings) said += (said.empty() ? "" : "\n") + w;
+      if (!said.empty() && said != g_last_warnings) report_warning("OVMS keys file: %s", said.c_str());
+      g_last_warnings = said;
       if (!file) {
         if (error != g_last_error) report_failure("OVMS keys file: %s", error.c_str());
         g_last_error = error;
@@ -82,6 +89,7 @@ void rebuild() noexcept {
       }
     } else {
       g_last_error.clear();
+      g_last_warnings.clear();
     }
     g_keys = std::move(keys);
   } catch (const std::exception& e) {

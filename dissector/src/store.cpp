@@ -12,7 +12,7 @@
 
 namespace ovms_ws {
 
-Conv::Conv(uint32_t idx, const ovms::KeyStore* keys, uint64_t* next_id)
+Conv::Conv(uint32_t idx, ovms::KeyRing& keys, uint64_t* next_id)
     : index(idx), live(std::make_unique<Live>(idx, keys, next_id)) {}
 
 // Receives the bytes the core's TCP layer releases for one direction and the records the decoder emits,
@@ -107,7 +107,7 @@ const std::string* Capture::intern(const std::string& s) { return &*vehicles_.in
 
 Conv* Capture::new_conv() noexcept {
   try {
-    convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), keys_.get(), &next_id_));
+    convs_.push_back(std::make_unique<Conv>(static_cast<uint32_t>(convs_.size()), ring_, &next_id_));
     ++live_;
     return convs_.back().get();
   } catch (...) {
@@ -129,6 +129,15 @@ void Capture::feed_tcp(Conv::Live& live, const SegmentInput& in, Segment& seg) {
   seg.begin = r.begin;
   seg.duplicate = static_cast<uint32_t>(r.duplicate);
   seg.held = r.held;
+  // The decoder learns of a close once it has every byte sent before it (a FIN may overtake them, and
+  // this segment's ACK may have released the peer's).
+  for (int i = 0; i < 2; ++i) {
+    const ovms::TcpDirectionStream& s = live.tcp.direction(i);
+    bool& told = live.dirs[i].close_told;
+    if (told || !(s.saw_rst() || (s.saw_fin() && s.complete()))) continue;
+    told = true;
+    live.decoder.closed(static_cast<ovms::Direction>(i), in.frame, in.ts, i == di ? own : peer);
+  }
 }
 
 // The connection is over: what a RST cut off is declared lost, a partial last line comes out, and the

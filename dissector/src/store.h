@@ -94,14 +94,14 @@ struct Segment {
 // what the cache needs to link lines back to earlier segments. All of it goes once the core says the
 // connection is over; the cached Segments stay (Wireshark dissects them again on every pass).
 struct Conv {
-  Conv(uint32_t index, const ovms::KeyStore* keys, uint64_t* next_id);
+  Conv(uint32_t index, ovms::KeyRing& keys, uint64_t* next_id);
 
   struct LineRef {
     Segment* seg;
     std::size_t index;
   };
   struct Live {
-    Live(uint32_t index, const ovms::KeyStore* keys, uint64_t* next_id) : decoder(index, keys, next_id) {}
+    Live(uint32_t index, ovms::KeyRing& keys, uint64_t* next_id) : decoder(index, keys, next_id) {}
     ovms::ConnectionDecoder decoder;
     ovms::TcpConnectionStreams tcp;  // indexed by ovms::Direction
     struct Dir {
@@ -109,6 +109,7 @@ struct Conv {
       uint64_t lines_end = 0;    // stream offset after the last completed line
       uint64_t direct_pos = 0;   // stream offset when fed without sequence numbers
       std::deque<Segment*> open; // segments holding bytes of a line not yet complete
+      bool close_told = false;   // the decoder was told of this direction's FIN or RST
     } dirs[2];
     std::unordered_map<uint64_t, LineRef> requests;  // C lines by record id, for response_in
   };
@@ -135,7 +136,7 @@ struct SegmentInput {
 
 class Capture {
  public:
-  explicit Capture(std::shared_ptr<const ovms::KeyStore> keys) : keys_(std::move(keys)) {}
+  explicit Capture(std::shared_ptr<const ovms::KeyStore> keys) : keys_(std::move(keys)), ring_(keys_.get()) {}
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
@@ -146,6 +147,7 @@ class Capture {
   Segment* process(Conv& conv, const SegmentInput& in, std::string& error) noexcept;
 
   const ovms::KeyStore* keys() const { return keys_.get(); }
+  const ovms::KeyRing& ring() const { return ring_; }
   std::size_t segments() const { return segments_.size(); }
   std::size_t live_conversations() const { return live_; }
 
@@ -156,6 +158,7 @@ class Capture {
   void close(Conv& conv, const SegmentInput& in, Segment& seg);
 
   std::shared_ptr<const ovms::KeyStore> keys_;
+  ovms::KeyRing ring_;  // the configured keys and what this file's traffic taught (an AP record), for every conversation
   uint64_t next_id_ = 0;
   std::size_t live_ = 0;
   std::deque<std::unique_ptr<Conv>> convs_;

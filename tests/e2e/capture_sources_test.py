@@ -6,6 +6,7 @@ port of its own), the permission error of an unprivileged user, and -D.
 Run by ctest as: capture_sources_test.py OVMSDUMP SAMPLES_DIR
 Live capture needs root or cap_net_raw,cap_net_admin (CI runs as root).
 """
+import atexit
 import gzip
 import json
 import os
@@ -21,7 +22,13 @@ import time
 import unittest
 
 OVMSDUMP, SAMPLES = sys.argv[1:3]
-KEYS = os.path.join(SAMPLES, "keys.yaml")
+# A private copy of the sample keys: a checkout leaves samples/keys.yaml 0644, and ovmsdump warns about
+# a keys file others may read on stderr, where this test reads the 'capturing on' banner.
+_KEYS_DIR = tempfile.mkdtemp(prefix="ovms-keys-")
+atexit.register(shutil.rmtree, _KEYS_DIR, True)
+KEYS = os.path.join(_KEYS_DIR, "keys.yaml")
+shutil.copyfile(os.path.join(SAMPLES, "keys.yaml"), KEYS)
+os.chmod(KEYS, 0o600)
 BASIC = os.path.join(SAMPLES, "basic.pcap")
 
 

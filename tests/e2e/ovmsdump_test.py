@@ -186,5 +186,76 @@ class BadInput(unittest.TestCase):
         self.assertEqual(run("--bogus", check=False).returncode, 2)
 
 
+class KeysAndLoginFaults(unittest.TestCase):
+    """What real peers showed: an AP-only keys entry, a refused login, keys files that are no files or too open."""
+
+    def private_keys(self, d, text, mode=0o600):
+        path = os.path.join(d, "keys.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def test_ap_only_entry_decrypts_the_provisioned_session(self):
+        with tempfile.TemporaryDirectory() as d:
+            keys = self.private_keys(d, 'vehicles:\n  - vin: "WVWZZZAAZLD000042"\n    iccid: "8944500102198304826"\n')
+            p = run("-r", os.path.join(SAMPLES, "autoprovision.pcap"), "-k", keys, "--json")
+            self.assertEqual(p.stderr.decode(), "", "an AP-only entry that matched is not unused")
+            recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
+            ap = [r for r in recs if r["kind"] == "ap_reply" and r["plain"]]
+            self.assertEqual(len(ap), 1)
+            self.assertIn("key.learned", diag_ids(ap[0]))
+            later = [r for r in recs if r["conn"] == 1]
+            welcome = [r for r in later if r["kind"] == "welcome"][0]
+            self.assertEqual(welcome["handshake"]["key_learned_in"], ap[0]["frame"])
+            self.assertIn("key.from_traffic", diag_ids(welcome))
+            messages = [r for r in later if r["kind"] == "message"]
+            self.assertTrue(messages)
+            self.assertTrue(all(r["plain"] for r in messages), "the provisioned session did not decrypt")
+
+    def test_refused_login_is_reported_on_its_connection(self):
+        p = run("-r", os.path.join(SAMPLES, "wrong-secret.pcap"), "-k", KEYS)
+        lines = p.stdout.decode().splitlines()
+        refused = [l for l in lines if "handshake.server_refused" in l]
+        self.assertEqual(len(refused), 1, refused)
+        self.assertTrue(refused[0].startswith("#0 ! warning handshake.server_refused:"), refused[0])
+        self.assertIn("the client's secret is wrong", refused[0])
+        # In order: after connection #0's welcome, before connection #1's.
+        at = lines.index(refused[0])
+        self.assertIn(" #0 c2s car    WRONGPW welcome", lines[at - 2])
+        self.assertIn(" #1 ", lines[at + 1])
+        # The key matched WRONGPW twice with a wrong secret: not "unused".
+        self.assertTrue([l for l in lines if "key.wrong_secret" in l and "'WRONGPW'" in l])
+        self.assertFalse([l for l in lines if "key.unused" in l and "'WRONGPW'" in l])
+
+    def test_files_with_secrets_we_write_are_private(self):
+        with tempfile.TemporaryDirectory() as d:
+            pcap, keys = os.path.join(d, "x.pcap"), os.path.join(d, "keys.yaml")
+            for path in (pcap, keys):  # also when they exist with a wider mode
+                open(path, "w").close()
+                os.chmod(path, 0o644)
+            subprocess.run([SIM, "--scenario", "scheme1", "--seed", "1", "--out", pcap, "--keys-out", keys],
+                           check=True, capture_output=True, timeout=120)
+            for path in (pcap, keys):
+                self.assertEqual(os.stat(path).st_mode & 0o777, 0o600, path)
+
+    def test_keys_path_that_is_a_directory(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = run("-r", os.path.join(SAMPLES, "basic.pcap"), "-k", d, check=False)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn(f"keys file '{d}' is a directory", p.stderr.decode())
+
+    def test_keys_file_others_may_read_is_warned_about(self):
+        with open(KEYS) as f:
+            text = f.read()
+        with tempfile.TemporaryDirectory() as d:
+            keys = self.private_keys(d, text, 0o644)
+            p = run("-r", os.path.join(SAMPLES, "basic.pcap"), "-k", keys, "--json")
+            self.assertIn(f"ovmsdump: warning: keys file '{keys}' has mode 0644", p.stderr.decode())
+            os.chmod(keys, 0o600)
+            p = run("-r", os.path.join(SAMPLES, "basic.pcap"), "-k", keys, "--json")
+            self.assertNotIn("warning: keys file", p.stderr.decode())
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

@@ -19,6 +19,7 @@ What is checked:
   * display filters on generated fields, -V on every sample;
   * a malformed or extra field's expert info sits on that field's item (the core names the field by index).
 """
+import atexit
 import datetime
 import json
 import os
@@ -40,7 +41,21 @@ else:
         sys.exit(f"usage: {sys.argv[0]} WRAPPER OVMSDUMP SAMPLES_DIR BUILD_DIR (or set {', '.join(missing)})")
     WRAPPER, OVMSDUMP, SAMPLES, BUILD = (os.environ[n] for n in ENV_NAMES)
     UNITTEST_ARGV = sys.argv
-KEYS = os.path.join(SAMPLES, "keys.yaml")
+SAMPLE_KEYS = os.path.join(SAMPLES, "keys.yaml")
+
+
+def private_copy(path):
+    """A copy of a keys file that only its owner may read: a checkout leaves samples/keys.yaml 0644, and the
+    plugin warns about a keys file that others may read (the warning has its own test)."""
+    d = tempfile.mkdtemp(prefix="ovms-keys-")
+    atexit.register(shutil.rmtree, d, True)
+    copy = os.path.join(d, "keys.yaml")
+    shutil.copyfile(path, copy)
+    os.chmod(copy, 0o600)
+    return copy
+
+
+KEYS = private_copy(SAMPLE_KEYS) if os.path.exists(SAMPLE_KEYS) else SAMPLE_KEYS
 SAMPLE_NAMES = sorted(f[:-5] for f in os.listdir(SAMPLES) if f.endswith(".pcap")) if os.path.isdir(SAMPLES) else []
 OVMS_PORTS = (6867, 6870)
 TIMEOUT = 600
@@ -337,6 +352,14 @@ class Plugin(unittest.TestCase):
         self.assertIn("ovms.expert.handshake.digest_mismatch", keys)
         self.assertGreaterEqual(len(keys), 30)
 
+    def test_guide_differences_are_protocol_notes(self):
+        out, _ = tshark("-r", need("basic"), "-o", f"ovms.keys_file:{KEYS}",
+                        "-Y", "ovms.expert.protocol.differs_from_guide", "-V")
+        notes = [line for line in out.splitlines() if "Expert Info (" in line and "2013 guide" in line]
+        self.assertTrue(notes, "no protocol.differs_from_guide expert info in basic.pcap")
+        for line in notes:
+            self.assertIn("Expert Info (Note/Protocol)", line)
+
     def test_preferences(self):
         out, _ = tshark("-G", "defaultprefs")
         self.assertIn("ovms.keys_file:", out)
@@ -569,6 +592,67 @@ class Keys(unittest.TestCase):
                           fields=("frame.number", "ovms.diag"))
         self.assertEqual(sorted(got), expected)
         self.assertTrue(expected)
+
+
+class LoginFaults(unittest.TestCase):
+    """What real peers showed: an AP-only keys entry, a refused login, an open keys file."""
+
+    def private_keys(self, cfg, text, mode=0o600):
+        path = os.path.join(cfg.dir, "keys.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def test_secret_learned_from_an_ap_record(self):
+        pcap = need("autoprovision")
+        cfg = Config()
+        try:
+            # The sample's APDEMO as the car knows itself before provisioning: VIN and ICCID only.
+            keys = self.private_keys(cfg, 'vehicles:\n  - vin: "WVWZZZAAZLD000042"\n    iccid: "8944500102198304826"\n')
+            records = ovmsdump(pcap, keys)
+            expected = by_frame(records, lambda r: r["plain"])
+            self.assertTrue(any(r["kind"] == "message" and r["plain"] for r in records), "ovmsdump learned nothing")
+            got = tshark_json(pcap, "-o", f"ovms.keys_file:{keys}", config=cfg)
+            self.assertEqual({f: v["ovms.plaintext"] for f, v in got.items() if "ovms.plaintext" in v}, expected)
+            learned = tshark_json(pcap, "-o", f"ovms.keys_file:{keys}", "-Y", "ovms.expert.key.learned", config=cfg,
+                                  fields=("frame.number", "ovms.kind"))
+            used = tshark_json(pcap, "-o", f"ovms.keys_file:{keys}", "-Y", "ovms.key_learned_in", config=cfg,
+                               fields=("frame.number", "ovms.key_learned_in", "_ws.expert.message"))
+            self.assertEqual(len(learned), 1, learned)
+            ap_frame = next(iter(learned))
+            self.assertTrue(used, "no handshake says its key was learned")
+            for frame, v in used.items():
+                self.assertGreater(frame, ap_frame)
+                self.assertEqual(v["ovms.key_learned_in"], [str(ap_frame)])
+            messages = [m for v in used.values() for m in v.get("_ws.expert.message", [])]
+            self.assertTrue(any(f"AP-S record in frame {ap_frame}" in m for m in messages), messages)
+        finally:
+            cfg.close()
+
+    def test_server_refused_login(self):
+        pcap = need("wrong-secret")
+        got = tshark_json(pcap, "-o", f"ovms.keys_file:{KEYS}", "-Y", "ovms.expert.handshake.server_refused",
+                          fields=("frame.number", "tcp.srcport", "tcp.flags.fin", "_ws.expert.message"))
+        self.assertEqual(len(got), 1, got)
+        (frame, v), = got.items()
+        self.assertIn(v["tcp.srcport"][0], [str(p) for p in OVMS_PORTS], "not the server's segment")
+        self.assertIn(v["tcp.flags.fin"][0], ("1", "True"))
+        self.assertTrue(any("the client's secret is wrong" in m for m in v["_ws.expert.message"]), v)
+
+    def test_keys_file_others_may_read_is_warned_about(self):
+        pcap = need("basic")
+        cfg = Config()
+        try:
+            with open(KEYS) as f:
+                keys = self.private_keys(cfg, f.read(), mode=0o644)
+            _, err = tshark("-r", pcap, "-o", f"ovms.keys_file:{keys}", config=cfg)
+            self.assertIn("mode 0644", err)
+            self.assertIn(keys, err)
+            _, err = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", config=cfg)
+            self.assertNotIn("mode 0", err)
+        finally:
+            cfg.close()
 
 
 class Ports(unittest.TestCase):

@@ -129,6 +129,49 @@ TEST(Analyzer, SurvivesRandomSegments) {
   SUCCEED() << sink.records.size() << " records";
 }
 
+// The decoder hears of a FIN once the bytes before it are in: a FIN that overtakes the server's
+// welcome is no refusal, a FIN right after the client's welcome is.
+TEST(Analyzer, AServersCloseReachesTheDecoderAfterTheBytesBeforeIt) {
+  Conversation c;
+  KeyStore keys = keys_for("DEMO", c.secret);
+  auto refusals = [](const Collect& sink) {
+    std::size_t n = 0;
+    for (const Diagnostic& d : sink.orphans) n += d.id == DiagId::ServerRefused;
+    return n;
+  };
+  const std::string up = c.welcome() + "\r\n", down = c.server_welcome() + "\r\n";
+  Endpoint cli = ep(2, 40002), srv = ep(1, 6867);
+  {
+    Collect sink;
+    CaptureAnalyzer a(&keys, sink);
+    Wire w{a};
+    w.send(cli, srv, 100, kSyn);
+    w.send(srv, cli, 900, kSyn | kAck);
+    w.send(cli, srv, 101, kAck | kPsh, up);
+    w.send(srv, cli, 901 + static_cast<uint32_t>(down.size()), kAck | kFin);  // overtakes the welcome
+    EXPECT_EQ(refusals(sink), 0u);
+    w.send(srv, cli, 901, kAck | kPsh, down);
+    a.finish();
+    EXPECT_EQ(refusals(sink), 0u);
+    ASSERT_EQ(sink.records.size(), 2u);
+    EXPECT_EQ(sink.records[1].kind, LineKind::ServerWelcome);
+  }
+  {
+    Collect sink;
+    CaptureAnalyzer a(&keys, sink);
+    Wire w{a};
+    w.send(cli, srv, 100, kSyn);
+    w.send(srv, cli, 900, kSyn | kAck);
+    w.send(cli, srv, 101, kAck | kPsh, up);
+    w.send(srv, cli, 901, kAck | kFin);
+    w.send(srv, cli, 901, kAck | kFin);  // retransmitted
+    w.send(srv, cli, 902, kRst);
+    a.finish();
+    ASSERT_EQ(refusals(sink), 1u);
+    EXPECT_EQ(sink.orphans[0].frame, 4u);
+  }
+}
+
 namespace {
 
 // Remembers during which frame's on_segment() (0: finish()) each record and orphan diagnostic came out.

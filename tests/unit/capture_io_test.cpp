@@ -338,3 +338,21 @@ TEST(CaptureIo, DashReadsStandardInput) {
   close(saved);
   std::remove(path.c_str());
 }
+
+// Captures can hold secrets (a scheme-1 login is plain text): only their owner may read them, also
+// when the file existed with a wider mode.
+TEST(CaptureIo, CapturesAreWrittenPrivate) {
+  std::string path = temp_path("private.pcap");
+  std::remove(path.c_str());
+  for (int round = 0; round < 2; ++round) {
+    PcapWriter w;
+    std::string err;
+    ASSERT_TRUE(w.open(path, kDltRaw, err)) << err;
+    ASSERT_TRUE(w.close(err)) << err;
+    struct stat st;
+    ASSERT_EQ(stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "round " << round;
+    ASSERT_EQ(chmod(path.c_str(), 0644), 0);  // the second round overwrites a file others may read
+  }
+  std::remove(path.c_str());
+}

@@ -22,7 +22,7 @@ TEST(Connection, RightKeyDecryptsBothDirections) {
   ASSERT_EQ(sink.records.size(), 4u);
   EXPECT_EQ(sink.records[2].plain.value_or("<not decrypted>"), "MP-0 Z0");
   EXPECT_EQ(sink.records[3].msg.field("charge_state")->text, "charging");
-  EXPECT_TRUE(keys.was_used(keys.vehicles()[0]));
+  EXPECT_TRUE(d.keys().report_unused().empty());  // the key verified this connection
 }
 
 TEST(Connection, WrongSecretIsFlaggedAndNothingDecrypts) {
@@ -37,6 +37,11 @@ TEST(Connection, WrongSecretIsFlaggedAndNothingDecrypts) {
   EXPECT_FALSE(sink.records[0].handshake->ok);
   EXPECT_FALSE(sink.records[2].plain);
   EXPECT_TRUE(has_diag(sink.records[2], DiagId::NotDecrypted));
+  // At the end, the key is not "unused": it matched the vehicle, with a wrong secret.
+  auto report = d.keys().report_unused();
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].id, DiagId::KeyWrongSecret);
+  EXPECT_NE(report[0].message.find("'DEMO' (line 2) matched connection #0"), std::string::npos) << report[0].message;
 }
 
 TEST(Connection, MissingKeyIsFlagged) {
@@ -46,7 +51,9 @@ TEST(Connection, MissingKeyIsFlagged) {
   ConnectionDecoder d(0, &keys, nullptr);
   feed(d, C2S, c.welcome() + "\r\n", sink);
   EXPECT_TRUE(has_diag(sink.records[0], DiagId::KeyMissing));
-  EXPECT_FALSE(keys.was_used(keys.vehicles()[0]));
+  auto report = d.keys().report_unused();
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].id, DiagId::KeyUnused);
 }
 
 TEST(Connection, SecretFoundByDigestUnderAnotherId) {

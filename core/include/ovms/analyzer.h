@@ -41,6 +41,7 @@ struct ConnectionInfo {
 
 class CaptureAnalyzer {
  public:
+  // `keys` (may be null) is only read; what the capture teaches (AP records) goes to keys().
   CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options = {});
   ~CaptureAnalyzer();
 
@@ -53,6 +54,7 @@ class CaptureAnalyzer {
 
   // Every connection seen, by id (kept after a connection's state is released).
   const std::vector<ConnectionInfo>& connections() const { return infos_; }
+  const KeyRing& keys() const { return keys_; }
   // Connections whose state is held: neither over nor released yet.
   std::size_t live_connections() const { return conns_.size(); }
   uint64_t records() const { return next_id_; }
@@ -93,7 +95,7 @@ class CaptureAnalyzer {
   void forget_closed_before(double ts);
   void forget_oldest_closed();
 
-  const KeyStore* keys_;
+  KeyRing keys_;  // the configured keys and those learned from this capture, for every connection
   RecordSink& sink_;
   AnalyzerOptions options_;
   uint64_t next_id_ = 0;

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "ovms/framer.h"
-#include "ovms/keys.h"
+#include "ovms/key_ring.h"
 #include "ovms/protocol.h"
 #include "ovms/record.h"
 
@@ -26,7 +26,11 @@ struct DecoderOptions {
 
 class ConnectionDecoder {
  public:
-  // `keys` may be null (nothing decrypts). `next_id` numbers records across connections.
+  // `keys` is the decode's KeyRing, shared by all its connections, so that a key one connection learns
+  // (an AP-S record) decrypts the next. `next_id` numbers records across connections.
+  ConnectionDecoder(uint32_t conn, KeyRing& keys, uint64_t* next_id, DecoderOptions options = {});
+  // A decoder with a ring of its own over `keys` (may be null: nothing decrypts), for a connection
+  // decoded alone.
   ConnectionDecoder(uint32_t conn, const KeyStore* keys, uint64_t* next_id, DecoderOptions options = {});
   ~ConnectionDecoder();
 
@@ -37,9 +41,14 @@ class ConnectionDecoder {
   // The capture holds this direction only from its middle (no SYN seen): tells the decoder not to
   // expect a welcome, and to say why nothing decrypts.
   void started_mid_stream(Direction dir, uint64_t frame);
+  // The sender of `dir` closed its side (FIN) or reset the connection (RST) in `frame`, after the bytes
+  // fed so far. A server that closes before answering a client's welcome refused the login: that is
+  // reported (handshake.server_refused, as a diagnostic of the connection) with the secret to suspect.
+  void closed(Direction dir, uint64_t frame, double ts, RecordSink& sink);
   // End of both streams: partial lines are emitted as unterminated.
   void finish(uint64_t frame, double ts, RecordSink& sink);
 
+  const KeyRing& keys() const { return *keys_; }
   Role client_role() const { return client_role_; }
   const std::string& vehicle() const { return vehicle_; }
   const VehicleKey* key() const { return key_; }
@@ -84,11 +93,15 @@ class ConnectionDecoder {
   void pair_command(LineRecord& r, RecordSink& sink);
   void note_guide_differences(LineRecord& r);
   void select_key(LineRecord& r, std::string_view token, std::string_view digest);
+  void use_key(LineRecord& r, const VehicleKey* key, KeySource source);
+  void learn_from_ap_record(LineRecord& r, const VehicleKey& from);
+  std::string refusal_suspect() const;
   void add(LineRecord& r, DiagId id, std::string message, int64_t pos = -1);
   Role sender(Direction dir) const;
 
   uint32_t conn_;
-  const KeyStore* keys_;
+  std::unique_ptr<KeyRing> own_keys_;  // only when constructed from a KeyStore
+  KeyRing* keys_;
   uint64_t* next_id_;
   uint64_t own_next_id_ = 0;
   DecoderOptions options_;
@@ -101,6 +114,9 @@ class ConnectionDecoder {
   const VehicleKey* key_ = nullptr;
   KeySource key_source_ = KeySource::None;
   bool key_verified_ = false;
+  std::optional<bool> account_ok_;       // scheme 1: the login's password against the keys-file account
+  uint64_t server_pos_at_welcome_ = 0;   // the server's stream position when the client's welcome came
+  bool closed_[2] = {false, false};      // per direction: FIN or RST seen
   Bytes session_key_;
   std::string ptoken_;
   bool truncating_sender_[2] = {false, false};  // per direction: EM payloads seen cut off (v3 firmware)

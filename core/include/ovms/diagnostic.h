@@ -11,8 +11,10 @@ namespace ovms {
 
 enum class Severity : uint8_t { Note, Warning, Error };
 
-// Which Wireshark expert group fits (the core knows no Wireshark; the plugin maps these).
-enum class DiagGroup : uint8_t { Decryption, Malformed, Protocol, Sequence, Comment };
+// Which Wireshark expert group fits (the core knows no Wireshark; the plugin maps these). Notes on
+// the protocol itself, differences from the 2013 guides included, are Protocol: Wireshark's Comment
+// group is for comments on packets (capture file comments), which none of ours is.
+enum class DiagGroup : uint8_t { Decryption, Malformed, Protocol, Sequence };
 
 enum class DiagId : uint8_t {
   TcpMissingStart,        // connection began before the capture
@@ -29,6 +31,7 @@ enum class DiagId : uint8_t {
   KeyFoundByDigest,       // no key under this vehicle id; a secret matched the digest
   DigestMismatch,         // client digest does not match the secret (wrong secret)
   ServerDigestMismatch,   // server digest does not match the secret
+  ServerRefused,          // the server closed the connection without answering the welcome
   TokenReplay,            // server token equals the client token
   NotDecrypted,           // a line after login that could not be decrypted (reason in message)
   Base64Invalid,          // a character outside the base64 alphabet
@@ -50,6 +53,9 @@ enum class DiagId : uint8_t {
   WebSocketMalformed,     // a frame or upgrade that does not parse
   ResponseUnmatched,      // a command response with no request seen
   KeyUnused,              // a key in the keys file that never matched (reported at the end)
+  KeyWrongSecret,         // a key that matched a vehicle, but whose secret never verified (at the end)
+  KeyLearned,             // secrets learned from decrypted traffic (an AP-S record)
+  KeyFromTraffic,         // a welcome verified with a secret learned earlier in the capture
   CaptureDropped,         // a live capture lost packets in the kernel (pcap_stats)
   kCount
 };

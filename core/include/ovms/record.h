@@ -50,6 +50,7 @@ struct HandshakeInfo {           // on welcome lines
   bool ok = false;               // digest checked against a secret (or account password) and matched
   KeySource key_source = KeySource::None;
   std::string key_id;            // which keys-file entry (vehicle id or username)
+  std::optional<uint64_t> key_learned_frame;  // the key was learned from traffic, in this frame (not configured)
 };
 
 struct LineRecord {

@@ -1,0 +1,88 @@
+#include "ovms/key_ring.h"
+
+namespace ovms {
+namespace {
+
+bool usable_at(const VehicleKey& k, uint64_t frame) { return !k.learned || k.learned->frame < frame; }
+
+bool same_id(const VehicleKey& k, std::string_view id) { return !k.id.empty() && iequals(k.id, id); }
+
+// `known` already holds every secret `k` brings.
+bool covers(const VehicleKey& known, const VehicleKey& k) {
+  return iequals(known.id, k.id) && (!k.server_password || known.server_password == k.server_password) &&
+         (!k.module_password || known.module_password == k.module_password);
+}
+
+}  // namespace
+
+std::vector<const VehicleKey*> KeyRing::by_id(std::string_view id, uint64_t frame) const {
+  std::vector<const VehicleKey*> out;
+  if (configured_)
+    for (const VehicleKey& k : configured_->vehicles())
+      if (same_id(k, id)) out.push_back(&k);
+  for (const VehicleKey& k : learned_)
+    if (same_id(k, id) && usable_at(k, frame)) out.push_back(&k);
+  return out;
+}
+
+std::vector<const VehicleKey*> KeyRing::all(uint64_t frame) const {
+  std::vector<const VehicleKey*> out;
+  if (configured_)
+    for (const VehicleKey& k : configured_->vehicles()) out.push_back(&k);
+  for (const VehicleKey& k : learned_)
+    if (usable_at(k, frame)) out.push_back(&k);
+  return out;
+}
+
+const VehicleKey* KeyRing::by_vin(std::string_view vin) const {
+  return configured_ ? configured_->find_by_vin(vin) : nullptr;
+}
+
+const Account* KeyRing::find_account(std::string_view username) const {
+  return configured_ ? configured_->find_account(username) : nullptr;
+}
+
+const VehicleKey* KeyRing::learn(VehicleKey key, uint64_t frame, uint32_t conn) {
+  if (configured_)
+    for (const VehicleKey& k : configured_->vehicles())
+      if (covers(k, key)) return nullptr;
+  for (const VehicleKey& k : learned_)
+    if (covers(k, key)) return nullptr;
+  key.line = 0;
+  key.learned = LearnedFrom{frame, conn};
+  learned_.push_back(std::move(key));
+  return &learned_.back();
+}
+
+void KeyRing::note_verified(const VehicleKey* key) {
+  if (key) use_[key].verified = true;
+}
+
+void KeyRing::note_wrong_secret(const VehicleKey* key, uint32_t conn) {
+  if (!key) return;
+  Use& u = use_[key];
+  if (u.wrong_count++ == 0) u.first_wrong_conn = conn;
+}
+
+std::vector<Diagnostic> KeyRing::report_unused() const {
+  std::vector<Diagnostic> out;
+  if (!configured_) return out;
+  for (const VehicleKey& k : configured_->vehicles()) {
+    auto it = use_.find(&k);
+    const Use u = it == use_.end() ? Use{} : it->second;
+    if (u.verified) continue;
+    std::string who = "keys-file vehicle '" + k.name() + "' (line " + std::to_string(k.line) + ")";
+    if (u.wrong_count == 0) {
+      out.push_back(Diagnostic{DiagId::KeyUnused, 0, -1, who + " never matched any connection"});
+      continue;
+    }
+    std::string where = "connection #" + std::to_string(u.first_wrong_conn);
+    if (u.wrong_count > 1) where += " and " + std::to_string(u.wrong_count - 1) + " more";
+    out.push_back(Diagnostic{DiagId::KeyWrongSecret, 0, -1,
+                             who + " matched " + where + ", but its secret verified none of them: it is wrong "
+                                   "or outdated"});
+  }
+  return out;
+}
+
+}  // namespace ovms
