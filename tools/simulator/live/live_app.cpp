@@ -47,11 +47,11 @@ std::optional<AppProfile> profile_of(const LiveOptions& o, const KeyStore& keys)
     return p;
   }
   const VehicleKey* key = keys.find_vehicle(o.vehicle);
-  if (!key) {
-    say(o, "vehicle " + o.vehicle + " is not in the keys file " + o.keys_file);
+  if (!key || !key->server_password) {
+    say(o, "vehicle " + o.vehicle + (key ? " has no server_password in " : " is not in the keys file ") + o.keys_file);
     return std::nullopt;
   }
-  p.secret = key->server_password;  // apps log in with the car's secret (§2.1)
+  p.secret = *key->server_password;  // apps log in with the car's secret (§2.1)
   return p;
 }
 

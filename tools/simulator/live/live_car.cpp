@@ -18,18 +18,22 @@ std::string seconds_text(double s) {
 // The car's identity and configuration: the keys file entry for its secrets, the options for its
 // timing.
 std::optional<CarProfile> profile_of(const LiveOptions& o, const VehicleKey& key) {
+  if (!key.server_password && !o.autoprovision) {
+    say(o, "vehicle " + key.name() + " has no server_password in " + o.keys_file);
+    return std::nullopt;
+  }
   CarProfile p;
   p.vehicle_id = o.vehicle;
-  p.server_password = key.server_password;
+  p.server_password = key.server_password.value_or("");
   if (key.module_password) p.module_password = *key.module_password;
   if (key.vin) p.vin = *key.vin;
   if (key.iccid) p.iccid = *key.iccid;
   if (o.paranoid && !key.module_password) {
-    say(o, "--paranoid needs a module_password for vehicle " + key.id + " in " + o.keys_file);
+    say(o, "--paranoid needs a module_password for vehicle " + key.name() + " in " + o.keys_file);
     return std::nullopt;
   }
   if (o.autoprovision && (!key.vin || !key.iccid)) {
-    say(o, "--autoprovision needs the vin and iccid of vehicle " + key.id + " in " + o.keys_file);
+    say(o, "--autoprovision needs the vin and iccid of vehicle " + key.name() + " in " + o.keys_file);
     return std::nullopt;
   }
   p.paranoid = o.paranoid;
@@ -46,7 +50,9 @@ std::optional<CarProfile> profile_of(const LiveOptions& o, const VehicleKey& key
 int run_car(const LiveOptions& o) {
   auto keys = load_keys(o);
   if (!keys) return 2;
+  // An unprovisioned car may be known by its VIN alone.
   const VehicleKey* key = keys->find_vehicle(o.vehicle);
+  if (!key && o.autoprovision) key = keys->find_by_vin(o.vehicle);
   if (!key) {
     say(o, "vehicle " + o.vehicle + " is not in the keys file " + o.keys_file);
     return 2;

@@ -13,8 +13,10 @@ void say(const LiveOptions& o, const std::string& what) {
 
 std::optional<KeyStore> load_keys(const LiveOptions& o) {
   std::string error;
-  auto keys = KeyStore::load_file(o.keys_file, error);
+  std::vector<std::string> warnings;
+  auto keys = KeyStore::load_file(o.keys_file, error, &warnings);
   if (!keys) say(o, error);
+  for (const std::string& w : warnings) say(o, "warning: " + w);
   return keys;
 }
 

@@ -28,14 +28,19 @@ void raise_descriptor_limit() {
 
 // The vehicles, accounts and auto-provisioning records of the keys file. Every account owns every
 // vehicle (the keys file has no owners); an AP record names this server and the vehicle's id and
-// server password (module parameters #4, #8 and #9).
-void load_records(Server& server, const KeyStore& keys, const std::string& host, Rng& rng) {
+// server password (module parameters #4, #8 and #9). Returns how many vehicles can log in: an entry
+// without an id or a server password cannot.
+std::size_t load_records(Server& server, const KeyStore& keys, const std::string& host, Rng& rng) {
+  std::size_t vehicles = 0;
   for (const VehicleKey& v : keys.vehicles()) {
-    server.add_vehicle(v.id, v.server_password, "*");
+    if (v.id.empty() || !v.server_password) continue;
+    ++vehicles;
+    server.add_vehicle(v.id, *v.server_password, "*");
     if (v.vin && v.iccid)
-      server.add_ap_record(*v.vin, make_ap_record(rng, *v.iccid, "- - - - " + host + " - - - " + v.id + " " + v.server_password));
+      server.add_ap_record(*v.vin, make_ap_record(rng, *v.iccid, "- - - - " + host + " - - - " + v.id + " " + *v.server_password));
   }
   for (const Account& a : keys.accounts()) server.add_account(a.username, a.password);
+  return vehicles;
 }
 
 class Listener {
@@ -117,7 +122,7 @@ int run_serve(const LiveOptions& o) {
   loop.stop_on_signals();
   Rng rng(seed_of(o));
   Server server(loop.epoch());
-  load_records(server, *keys, host, rng);
+  const std::size_t vehicles = load_records(server, *keys, host, rng);
   server.on_event = [&o](ServerLink& s, const std::string& what) { say(o, s.peer() + ": " + what); };
 
   Listener listener(o, loop, server, *keys, tls.get(), rng.fork("links"));
@@ -126,7 +131,7 @@ int run_serve(const LiveOptions& o) {
   // First on stdout, so that a test that asked for port 0 learns the port before anything else.
   std::printf("listening on %s\n", bound.text().c_str());
   std::fflush(stdout);
-  say(o, std::to_string(keys->vehicles().size()) + " vehicles and " + std::to_string(keys->accounts().size()) +
+  say(o, std::to_string(vehicles) + " vehicles and " + std::to_string(keys->accounts().size()) +
              " accounts from " + o.keys_file + (o.tls ? "; TLS" : ""));
   if (!bound.loopback())
     say(o, "note: " + bound.text() + " is not a loopback address: anyone on the network can connect");
