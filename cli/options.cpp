@@ -7,7 +7,7 @@
 namespace {
 
 const char kUsage[] =
-    "usage: ovmsdump -r FILE | -i IFACE [-k KEYS] [-p PORT ...] [--json] [--stats] [--show-secrets]\n"
+    "usage: ovmsdump -r FILE | -i IFACE [-k KEYS] [-p PORT ...] [-Y FILTER] [--json] [--stats] [--show-secrets]\n"
     "       ovmsdump -D\n"
     "\n"
     "Decodes every OVMS v2 conversation in a pcap or pcapng capture, or live on an interface.\n"
@@ -21,6 +21,9 @@ const char kUsage[] =
     "  -k KEYS            keys file (YAML; see keys/README.md) for decryption\n"
     "  -p PORT            also treat TCP PORT as an OVMS server port (repeatable;\n"
     "                     6867 and 6870 always are, and OVMS is recognised by content on any port)\n"
+    "  -Y FILTER          only the lines a display filter selects, in Wireshark's syntax with the\n"
+    "                     plugin's field names: -Y 'status.soc < 20 && vehicle == \"DEMO\"'\n"
+    "                     (docs/filters.md)\n"
     "  --json             JSON Lines: one object per line seen on the wire\n"
     "  --stats            counts per message code, vehicle, direction and diagnostic at the end\n"
     "  --show-secrets     show passwords in text summaries (redacted by default)\n"
@@ -77,6 +80,10 @@ std::optional<DumpOptions> parse_options(int argc, char** argv, int& exit_code) 
         return std::nullopt;
       }
       o.extra_ports.insert(port);
+    } else if (!std::strcmp(a, "-Y")) {
+      const char* v = value(a);
+      if (!v) { exit_code = 2; return std::nullopt; }
+      o.display_filter = v;
     } else if (!std::strcmp(a, "--json")) {
       o.json = true;
     } else if (!std::strcmp(a, "--stats")) {

@@ -12,6 +12,7 @@ struct DumpOptions {
   bool list_interfaces = false;     // -D
   std::optional<std::string> keys;  // -k
   std::set<uint16_t> extra_ports;   // -p (added to 6867 and 6870)
+  std::optional<std::string> display_filter;  // -Y (display_filter.h)
   bool json = false;
   bool stats = false;
   bool show_secrets = false;

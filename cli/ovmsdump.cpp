@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "display_filter.h"
 #include "options.h"
 #include "output.h"
 #include "ovms/analyzer.h"
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
   if (!options) return exit_code;
   const DumpOptions& o = *options;
   if (o.list_interfaces) return print_interfaces();
+  std::optional<DisplayFilter> filter;
+  if (o.display_filter && !(filter = compile_display_filter(*o.display_filter))) return 2;
 
   std::optional<KeyStore> keys;
   if (o.keys) {
@@ -83,7 +86,9 @@ int main(int argc, char** argv) {
   Output out(stdout), err(stderr);
   RecordWriter writer(o, out, err);
   WriterThread sink(writer);  // decoding here, formatting and writing on a second thread
-  CaptureAnalyzer analyzer(keys ? &*keys : nullptr, sink, ao);
+  std::optional<FilteringSink> filtered;
+  if (filter) filtered.emplace(*filter, sink);
+  CaptureAnalyzer analyzer(keys ? &*keys : nullptr, filtered ? static_cast<RecordSink&>(*filtered) : sink, ao);
   sink.set_connections(&analyzer.connections());
 
   Progress progress(o.progress);

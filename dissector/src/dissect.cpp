@@ -32,6 +32,7 @@
 
 #include "fields.h"
 #include "follow.h"
+#include "ovms/field_names.h"
 #include "ovms/packet.h"
 #include "ovms/protocol.h"
 #include "plugin.h"
@@ -261,8 +262,6 @@ proto_item* add_malformed(FieldCtx& c, proto_tree* tree, const FieldView& f, gin
                                       "%s: %s [malformed: not %s]", label, text, expected);
 }
 
-constexpr double kLastEpochSecond = 253402300799.0;  // 9999-12-31 23:59:59 UTC: past it, not a time
-
 // Adds one field at the bytes the core says it occupies; returns its item.
 proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
   const bool located = static_cast<uint64_t>(f.offset) + f.length <= static_cast<uint64_t>(c.plain_len);
@@ -307,7 +306,7 @@ proto_item* add_field(FieldCtx& c, proto_tree* tree, const FieldView& f) {
       if (!(secs > 0))
         return proto_tree_add_string_format(tree, hf.empty_field, c.tvb, start, len, def.name, "%s: none (%s)",
                                             def.label, printable(c.pinfo, f.text, f.text_len));
-      if (secs > kLastEpochSecond) return add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
+      if (secs > ovms::kLastEpochSecond) return add_malformed(c, tree, f, start, len, "epoch seconds before the year 10000");
       nstime_t t;
       t.secs = static_cast<time_t>(secs);
       t.nsecs = static_cast<int>((secs - static_cast<double>(t.secs)) * 1e9);
@@ -478,9 +477,9 @@ void show_line(const Segment& seg, const Line& line, std::size_t index, tvbuff_t
 
   if (line.inner) {
     const InnerCopy& in = *line.inner;
-    proto_tree* pt = proto_tree_add_subtree(lt, c.tvb, c.base,
-                                            line.has_plain ? static_cast<gint>(line.plain.size()) : 0, ett.paranoid,
-                                            nullptr, "Paranoid message");
+    proto_item* pi = proto_tree_add_item(lt, hf.paranoid, c.tvb, c.base,
+                                         line.has_plain ? static_cast<gint>(line.plain.size()) : 0, ENC_NA);
+    proto_tree* pt = proto_item_add_subtree(pi, ett.paranoid);
     FieldCtx ic{pinfo, child_tvb(tvb, pinfo, in.plain, "Decrypted OVMS (paranoid)"), 0,
                 static_cast<gint>(in.plain.size()), nullptr, 0};
     proto_tree_add_item(pt, hf.paranoid_plaintext, ic.tvb, 0, static_cast<gint>(in.plain.size()), ENC_UTF_8);

@@ -1,6 +1,6 @@
-// Header fields, subtrees and expert infos, generated at registration time from the core's catalog
-// (message_defs(), command_defs(), module_params()) and diagnostic table (diag_defs()).
-// No message field is written down here.
+// Header fields, subtrees and expert infos, generated at registration time from the core's field names
+// (ovms/field_names.h: built from the catalog and the diagnostic table, and shared with the display
+// filter, so a name means the same in Wireshark and in ovmsdump -Y). No field name is written down here.
 #pragma once
 
 #include <epan/expert.h>
@@ -37,7 +37,7 @@ struct Hf {
   int line = -1, plaintext = -1, code = -1, name = -1, vehicle_id = -1, role = -1, direction = -1, kind = -1;
   int client_token = -1, server_token = -1, handshake_ok = -1, key_source = -1, key_id = -1, scheme = -1;
   int key_learned_in = -1;
-  int paranoid_plaintext = -1, paranoid_code = -1, paranoid_name = -1, paranoid_truncated = -1;
+  int paranoid = -1, paranoid_plaintext = -1, paranoid_code = -1, paranoid_name = -1, paranoid_truncated = -1;
   int response_to = -1, response_in = -1, command_name = -1, diag = -1;
   int malformed_value = -1, extra_field = -1, empty_field = -1;
   int reassembled_in = -1, retransmitted = -1, held = -1, summary = -1, stream_pos = -1;

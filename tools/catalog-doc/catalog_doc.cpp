@@ -1,10 +1,12 @@
 // Prints the message catalog, the command table, the module parameters and the diagnostics as
 // Markdown: docs/catalog.md is this program's output (a test checks it is current).
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "ovms/catalog.h"
 #include "ovms/diagnostic.h"
+#include "ovms/field_names.h"
 
 using namespace ovms;
 
@@ -68,11 +70,13 @@ std::string details(const FieldDef& f) {
   return cell(d.c_str());
 }
 
-void field_table(const char* prefix, const FieldDef* fields, std::size_t n) {
+// Each field under its name as the plugin and the filters know it (field_names.h), without "ovms.".
+void field_table(const FieldDef* fields, std::size_t n) {
   std::printf("| # | field | type | unit | label | details |\n|---|---|---|---|---|---|\n");
   for (std::size_t i = 0; i < n; ++i) {
     const FieldDef& f = fields[i];
-    std::printf("| %zu | `%s.%s` | %s | %s | %s | %s |\n", i, prefix, f.name, type_name(f.type), cell(f.unit).c_str(),
+    const std::string name = field_name_of(&f)->abbrev.substr(std::strlen("ovms."));
+    std::printf("| %zu | `%s` | %s | %s | %s | %s |\n", i, name.c_str(), type_name(f.type), cell(f.unit).c_str(),
                 cell(f.label).c_str(), details(f).c_str());
   }
   std::printf("\n");
@@ -97,7 +101,7 @@ int main() {
     std::printf("### `%c` %s: %s\n\n", m.code, m.name, cell(m.label).c_str());
     if (m.note) std::printf("%s\n\n", m.note);
     if (m.doc_diff) std::printf("**2013 guide:** %s\n\n", m.doc_diff);
-    if (m.n_fields) field_table(m.name, m.fields, m.n_fields);
+    if (m.n_fields) field_table(m.fields, m.n_fields);
   }
   std::size_t nc = 0;
   const CommandDef* cmds = command_defs(&nc);
@@ -110,11 +114,11 @@ int main() {
     if (c.doc_diff) std::printf("**2013 guide:** %s\n\n", c.doc_diff);
     if (c.n_params) {
       std::printf("Parameters:\n\n");
-      field_table("command", c.params, c.n_params);
+      field_table(c.params, c.n_params);
     }
     if (c.n_response) {
       std::printf("Response (after `command`, `result`):\n\n");
-      field_table("command_response", c.response, c.n_response);
+      field_table(c.response, c.n_response);
     }
   }
   std::size_t nr = 0;
@@ -124,7 +128,7 @@ int main() {
   std::size_t np = 0;
   const FieldDef* params = module_params(&np);
   std::printf("\n## Module parameters (command 3, auto-provisioning record)\n\n");
-  field_table("ap_record", params, np);
+  field_table(params, np);
   std::size_t nd = 0;
   const DiagDef* diags = diag_defs(&nd);
   std::printf("## Diagnostics\n\n| id | severity | summary |\n|---|---|---|\n");
