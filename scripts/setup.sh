@@ -9,7 +9,7 @@ packages=(
   wireshark-dev libwireshark-dev tshark
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev
   libpcap-dev zlib1g-dev libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-  xvfb xauth tcpdump python3 util-linux mount bc
+  xvfb xauth tcpdump openssl python3 util-linux mount bc
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -143,6 +143,17 @@ void ConnectionDecoder::gap(Direction dir, uint64_t missing, uint64_t frame) {
   st.framer.gap(missing);
 }
 
+void ConnectionDecoder::skip_line(Direction dir, uint64_t wire_bytes, uint64_t keystream_bytes) {
+  DirState& st = dirs_[static_cast<int>(dir)];
+  if (!st.framer.between_lines()) {
+    // The caller's idea of where lines end differs from ours: what we cannot place is lost to us.
+    gap(dir, wire_bytes, 0);
+    return;
+  }
+  st.framer.skip(wire_bytes);
+  if (st.cipher && !st.lost_sync) st.cipher->rc4().skip(keystream_bytes);
+}
+
 void ConnectionDecoder::started_mid_stream(Direction dir, uint64_t frame) {
   DirState& st = dirs_[static_cast<int>(dir)];
   st.mid_stream = true;

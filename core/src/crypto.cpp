@@ -219,6 +219,12 @@ Base64Result base64_decode(std::string_view text, std::string& out) {
   return r;
 }
 
+std::size_t base64_symbol_run(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && kDecode[static_cast<uint8_t>(text[i])] >= 0) ++i;
+  return i;
+}
+
 std::optional<Bytes> base64_decode_strict(std::string_view text) {
   Base64Result r = base64_decode(text);
   if (r.bad_at != std::string_view::npos || r.dangling) return std::nullopt;

@@ -48,6 +48,11 @@ constexpr DiagDef kDiags[] = {
     {DiagId::KeyLearned, "key.learned", S::Note, G::Decryption, "Secrets learned from decrypted traffic"},
     {DiagId::KeyFromTraffic, "key.from_traffic", S::Note, G::Decryption, "Secret learned earlier in this capture used"},
     {DiagId::CaptureDropped, "capture.dropped", S::Warning, G::Sequence, "Packets dropped by the kernel before the capture saw them"},
+    {DiagId::RelayPassThrough, "relay.pass_through", S::Warning, G::Decryption, "Proxy passes bytes through undecrypted"},
+    {DiagId::RelayLineTooLong, "relay.line_too_long", S::Warning, G::Malformed, "Line longer than the proxy's bound: not decoded"},
+    {DiagId::RelayNotReencoded, "relay.not_reencoded", S::Warning, G::Sequence, "Undecrypted line passed on as it came, out of step"},
+    {DiagId::RelayRefused, "relay.refused", S::Warning, G::Protocol, "Proxy could not carry out a verdict or injection"},
+    {DiagId::RelayClosing, "relay.closing", S::Error, G::Sequence, "Proxy closes both legs"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

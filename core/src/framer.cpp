@@ -1,6 +1,7 @@
 #include "ovms/framer.h"
 
 #include <cstring>
+#include <stdexcept>
 
 namespace ovms {
 
@@ -13,6 +14,32 @@ void Framer::emit(std::string_view text, uint64_t begin, uint64_t end, bool bare
   line.after_gap = partial_gap_;
   partial_gap_ = false;
   cb(line);
+}
+
+std::optional<WebSocketFrameHeader> parse_websocket_frame_header(const uint8_t* f, std::size_t avail) {
+  if (avail < 2) return std::nullopt;
+  WebSocketFrameHeader h;
+  h.fin = f[0] & 0x80;
+  h.opcode = f[0] & 0x0f;
+  h.masked = f[1] & 0x80;
+  h.payload_len = f[1] & 0x7f;
+  h.header_len = 2;
+  if (h.payload_len == 126) {  // a 16-bit length follows
+    if (avail < 4) return std::nullopt;
+    h.payload_len = (uint64_t(f[2]) << 8) | f[3];
+    h.header_len = 4;
+  } else if (h.payload_len == 127) {  // a 64-bit length follows
+    if (avail < 10) return std::nullopt;
+    h.payload_len = 0;
+    for (int k = 0; k < 8; ++k) h.payload_len = (h.payload_len << 8) | f[2 + k];
+    h.header_len = 10;
+  }
+  if (h.masked) {
+    if (avail < h.header_len + 4) return std::nullopt;
+    std::memcpy(h.mask_key, f + h.header_len, 4);
+    h.header_len += 4;
+  }
+  return h;
 }
 
 void Framer::feed(const uint8_t* data, std::size_t len, const Callback& cb) {
@@ -66,23 +93,12 @@ void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& c
   while (true) {
     const uint8_t* f = reinterpret_cast<const uint8_t*>(partial_.data()) + off;
     std::size_t avail = partial_.size() - off;
-    if (avail < 2) break;
-    bool fin = f[0] & 0x80;
-    int opcode = f[0] & 0x0f;
-    bool masked = f[1] & 0x80;
-    uint64_t plen = f[1] & 0x7f;
-    std::size_t hdr = 2;
-    if (plen == 126) {
-      if (avail < 4) break;
-      plen = (uint64_t(f[2]) << 8) | f[3];
-      hdr = 4;
-    } else if (plen == 127) {
-      if (avail < 10) break;
-      plen = 0;
-      for (int k = 0; k < 8; ++k) plen = (plen << 8) | f[2 + k];
-      hdr = 10;
-    }
-    if (masked) hdr += 4;
+    std::optional<WebSocketFrameHeader> h = parse_websocket_frame_header(f, avail);
+    if (!h) break;
+    const bool fin = h->fin, masked = h->masked;
+    const uint8_t opcode = h->opcode;
+    const uint64_t plen = h->payload_len;
+    const std::size_t hdr = h->header_len;
     if (plen > kMaxLine) {
       FramedLine bad;
       bad.begin = partial_begin_ + off;
@@ -97,14 +113,13 @@ void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& c
     if (avail < hdr + plen) break;
     std::string payload(reinterpret_cast<const char*>(f + hdr), static_cast<std::size_t>(plen));
     if (masked) {
-      const uint8_t* key = f + hdr - 4;
+      const uint8_t* key = h->mask_key;
       for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = static_cast<char>(payload[k] ^ key[k & 3]);
     }
     uint64_t begin = partial_begin_ + off;
     off += hdr + static_cast<std::size_t>(plen);
     uint64_t end = partial_begin_ + off;
-    bool data_frame = opcode == 1 || opcode == 2 || opcode == 0;
-    if (!data_frame) continue;  // ping, pong, close: ignored, as the server does
+    if (!h->carries_data()) continue;  // ping, pong, close: ignored, as the server does
     if (opcode != 0) fragments_.clear();
     fragments_ += payload;
     if (!fin) { in_fragments_ = true; continue; }
@@ -136,6 +151,15 @@ void Framer::gap(uint64_t missing) {
   if (partial_.empty()) partial_begin_ = pos_;
   pos_ += missing;
   partial_gap_ = true;
+}
+
+void Framer::skip(uint64_t len) {
+  if (!partial_.empty() || partial_gap_)
+    throw std::logic_error("Framer::skip inside a partial line: only whole lines can be skipped");
+  pos_ += len;
+  partial_begin_ = pos_;
+  fragments_.clear();  // a whole data message, like a fed one, ends any fragments before it
+  in_fragments_ = false;
 }
 
 void Framer::finish(const Callback& cb) {

@@ -66,6 +66,10 @@ void LineEncoder::start_scheme1() {
   scheme_ = 1;
 }
 
+void LineEncoder::skip(std::size_t keystream_bytes) {
+  if (cipher_) cipher_->rc4().skip(keystream_bytes);
+}
+
 void LineEncoder::frame_to(std::string& out, std::string_view line) {
   if (framing_.websocket) {
     if (!framing_.masked) {

@@ -2,10 +2,10 @@
 
 namespace ovms::sim {
 
-App::App(Sim& sim, AppProfile profile, Rng rng)
-    : sim_(sim), p_(std::move(profile)), rng_(rng), host_(sim.addresses().new_host(HostKind::App)) {}
+App::App(ClientEnv env, AppProfile profile, Rng rng)
+    : clock_(env.clock), dialer_(env.dialer), p_(std::move(profile)), rng_(rng), host_(env.host) {}
 
-OvmsSession& App::connect(double t) {
+ClientLink& App::connect(double t) {
   SessionParams sp;
   sp.type = p_.type;
   sp.scheme = p_.scheme;
@@ -20,14 +20,14 @@ OvmsSession& App::connect(double t) {
   sp.host = host_;
   sp.rtt = p_.rtt;
   sp.think = rng_.uniform(0.01, 0.05);
-  s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
-  s_->open(t);
+  s_ = &dialer_.dial(sp, *this, rng_.fork("session", rng_.next()), t);
   return *s_;
 }
 
 void App::disconnect(double t) {
-  if (s_) s_->close(kClient, t);
+  ClientLink* s = s_;
   s_ = nullptr;
+  if (s) s->close(t);
 }
 
 void App::send(double t, const std::string& body) {
@@ -35,36 +35,38 @@ void App::send(double t, const std::string& body) {
     queued_.push_back(body);
     return;
   }
-  s_->send(kClient, t, body);
+  s_->send(t, {body});
 }
 
 void App::send_planned(double t, const std::string& body, const OvmsSession::SegmentPlan& plan) {
-  if (online()) s_->send_planned(kClient, t, {body}, plan);
+  OvmsSession* session = online() ? s_->simulated() : nullptr;
+  if (session) session->send_planned(kClient, t, {body}, plan);
 }
 
 void App::ping_every(double period, double from, double until) {
   for (double t = from; t <= until; t += period)
-    sim_.at(t, [this] {
-      if (online()) send(sim_.now(), "A");
+    clock_.at(t, [this] {
+      if (online()) send(clock_.now(), "A");
     });
 }
 
-void App::on_login(OvmsSession& s, double t) {
+void App::on_login(ClientLink& s, double t) {
   if (&s != s_) return;
-  for (const std::string& b : queued_) s_->send(kClient, t, b);
+  for (const std::string& b : queued_) s_->send(t, {b});
   queued_.clear();
   if (on_login_hook) on_login_hook(t);
 }
 
-void App::on_line(OvmsSession& s, double t, const std::string& body) {
+void App::on_line(ClientLink& s, double t, const std::string& body) {
   (void)t;
   (void)body;
   if (&s == s_) ++received_;
 }
 
-void App::on_closed(OvmsSession& s, double t) {
-  (void)t;
-  if (&s == s_) s_ = nullptr;
+void App::on_closed(ClientLink& s, double t, LinkEnd why) {
+  if (&s != s_) return;
+  s_ = nullptr;
+  if (on_closed_hook) on_closed_hook(t, why, s.end_detail());
 }
 
 }  // namespace ovms::sim

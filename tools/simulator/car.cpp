@@ -11,8 +11,8 @@
 
 namespace ovms::sim {
 
-Car::Car(Sim& sim, CarProfile profile, Rng rng)
-    : sim_(sim), p_(std::move(profile)), rng_(rng), host_(sim.addresses().new_host(HostKind::Car)) {
+Car::Car(ClientEnv env, CarProfile profile, Rng rng)
+    : clock_(env.clock), dialer_(env.dialer), p_(std::move(profile)), rng_(rng), host_(env.host) {
   st_.lat = p_.home_lat;
   st_.lon = p_.home_lon;
   st_.soc = rng_.uniform(55, 85);
@@ -21,11 +21,11 @@ Car::Car(Sim& sim, CarProfile profile, Rng rng)
   st_.signal_sq = rng_.between(14, 24);
   st_.satellites = rng_.between(6, 11);
   st_.kwh_grid_total = st_.odometer_km * 0.18;
-  st_.updated_at = sim.now();
-  st_.parked_since = sim.now() - rng_.uniform(600, 7200);
+  st_.updated_at = clock_.now();
+  st_.parked_since = clock_.now() - rng_.uniform(600, 7200);
 }
 
-OvmsSession& Car::connect(double t, const std::string& secret) {
+ClientLink& Car::connect(double t, const std::string& secret) {
   SessionParams sp;
   sp.type = 'C';
   sp.vehicle_id = p_.vehicle_id;
@@ -34,12 +34,11 @@ OvmsSession& Car::connect(double t, const std::string& secret) {
   sp.host = host_;
   sp.rtt = p_.rtt;
   sp.think = rng_.uniform(0.005, 0.03);
-  s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
-  s_->open(t);
+  s_ = &dialer_.dial(sp, *this, rng_.fork("session", rng_.next()), t);
   return *s_;
 }
 
-OvmsSession& Car::autoprovision(double t, double relogin_after) {
+ClientLink& Car::autoprovision(double t, double relogin_after) {
   relogin_after_ = relogin_after;
   SessionParams sp;
   sp.type = 'C';
@@ -47,12 +46,11 @@ OvmsSession& Car::autoprovision(double t, double relogin_after) {
   sp.host = host_;
   sp.rtt = p_.rtt;
   sp.think = rng_.uniform(0.005, 0.03);
-  s_ = &sim_.make<OvmsSession>(sim_, sp, this, rng_.fork("session", rng_.next()));
-  s_->open_with_line(t, ap_request_line(p_.vin));
+  s_ = &dialer_.dial(sp, *this, rng_.fork("session", rng_.next()), t, ap_request_line(p_.vin));
   return *s_;
 }
 
-void Car::on_raw_line(OvmsSession& s, double t, const std::string& line) {
+void Car::on_raw_line(ClientLink& s, double t, const std::string& line) {
   if (&s != s_) return;
   std::vector<std::string> w;
   for (std::size_t i = 0; i < line.size();) {
@@ -85,22 +83,25 @@ void Car::on_raw_line(OvmsSession& s, double t, const std::string& line) {
       provisioned = true;
     }
   }
+  if (on_autoprovision_hook) on_autoprovision_hook(t, provisioned);
   double bye = t + rng_.uniform(0.1, 0.3);
-  s.close(kClient, bye);
+  s.close(bye);
   s_ = nullptr;
-  if (provisioned) sim_.at(bye + relogin_after_, [this] { connect(sim_.now()); });
+  if (provisioned) clock_.at(bye + relogin_after_, [this] { connect(clock_.now()); });
 }
 
 void Car::send_planned(double t, const std::vector<std::string>& bodies, const OvmsSession::SegmentPlan& plan) {
-  if (!online()) return;
+  OvmsSession* session = online() ? s_->simulated() : nullptr;
+  if (!session) return;
   std::vector<std::string> wire;
   for (const std::string& b : bodies) wire.push_back(wrap(b));
-  s_->send_planned(kClient, t, wire, plan);
+  session->send_planned(kClient, t, wire, plan);
 }
 
 void Car::disconnect(double t) {
-  if (s_) s_->close(kClient, t);
-  s_ = nullptr;
+  ClientLink* s = s_;
+  s_ = nullptr;  // first: this close is no drop to recover from
+  if (s) s->close(t);
   peers_ = 0;
 }
 
@@ -117,12 +118,12 @@ void Car::send(double t, const std::vector<std::string>& bodies) {
   std::vector<std::string> wire;
   wire.reserve(bodies.size());
   for (const std::string& b : bodies) wire.push_back(wrap(b));
-  s_->send(kClient, t, wire);
+  s_->send(t, wire);
 }
 
 std::vector<std::string> Car::full_set(double t) {
-  st_.advance(t, rng_, kEpoch);
-  const double epoch_now = kEpoch + t;
+  st_.advance(t, rng_, clock_.epoch());
+  const double epoch_now = clock_.epoch() + t;
   std::vector<std::string> set{msg_firmware(st_, p_, epoch_now), msg_status(st_, p_.units), msg_environment(st_, t),
                                msg_location(st_)};
   if (p_.legacy_tpms) set.push_back(msg_tpms_legacy(st_));
@@ -142,7 +143,7 @@ void Car::add_history(uint32_t ack_id, double created, const std::string& tail) 
   history_.push_back(Record{ack_id, created, tail});
 }
 
-void Car::on_login(OvmsSession& s, double t) {
+void Car::on_login(ClientLink& s, double t) {
   if (&s != s_) return;
   last_rx_ = t;
   std::vector<std::string> burst;
@@ -157,18 +158,18 @@ void Car::on_login(OvmsSession& s, double t) {
   queued_.clear();
   std::vector<std::string> wire;
   for (const std::string& b : burst) wire.push_back(wrap(b));
-  s_->send(kClient, t, wire);
+  s_->send(t, wire);
   // Notifications queued while offline go out next (marked read on transmit).
   if (!notifications_.empty()) {
-    s_->send(kClient, t + rng_.uniform(0.2, 0.6), notifications_);
+    s_->send(t + rng_.uniform(0.2, 0.6), notifications_);
     notifications_.clear();
   }
-  next_update_ = t + (peers_ > 0 ? 60 : 600);
+  next_update_ = t + update_period();
   if (!history_.empty()) send_history(t + rng_.uniform(0.8, 1.2), false);
   if (on_login_hook) on_login_hook(t);
 }
 
-void Car::on_line(OvmsSession& s, double t, const std::string& body) {
+void Car::on_line(ClientLink& s, double t, const std::string& body) {
   if (&s != s_ || body.empty()) return;
   last_rx_ = t;
   const std::string data = body.substr(1);
@@ -178,15 +179,16 @@ void Car::on_line(OvmsSession& s, double t, const std::string& body) {
       break;
     case 'Z': {
       int n = std::atoi(data.c_str());
+      if (on_peers_hook) on_peers_hook(t, n);
       if (n > peers_) {
         // A peer connected: v3 forces a full transmission at its next ticker second.
         double when = t + rng_.uniform(0.3, 1.0);
-        sim_.at(when, [this, when] {
+        clock_.at(when, [this, when] {
           if (online()) full_update(when);
         });
-        next_update_ = when + 60;
+        next_update_ = when + p_.update_connected;
       } else if (n == 0) {
-        next_update_ = t + 600;
+        next_update_ = t + p_.update_idle;
       }
       peers_ = n;
       break;
@@ -198,9 +200,10 @@ void Car::on_line(OvmsSession& s, double t, const std::string& body) {
       break;
     }
     case 'C':
-      for (CarReply& r : answer_command(p_, st_, data, t, kEpoch, rng_)) {
+      if (on_command_hook) on_command_hook(t, data);
+      for (CarReply& r : answer_command(p_, st_, data, t, clock_.epoch(), rng_)) {
         double when = t + r.delay;
-        sim_.at(when, [this, when, bodies = std::move(r.bodies)] {
+        clock_.at(when, [this, when, bodies = std::move(r.bodies)] {
           if (online()) send(when, bodies);
         });
       }
@@ -210,19 +213,28 @@ void Car::on_line(OvmsSession& s, double t, const std::string& body) {
   }
 }
 
-void Car::on_closed(OvmsSession& s, double t) {
-  (void)t;
-  if (&s == s_) {
-    s_ = nullptr;
-    peers_ = 0;
-  }
+void Car::on_closed(ClientLink& s, double t, LinkEnd why) {
+  if (&s != s_) return;
+  s_ = nullptr;
+  peers_ = 0;
+  if (!p_.reconnects) return;
+  // v3 (§2.5): a close while authenticating means a wrong id or password: no retry until the
+  // configuration changes. A server that failed its checks: 60 s. Any other drop: 10 s.
+  double retry = why == LinkEnd::AuthRefused ? -1
+                 : why == LinkEnd::ServerRejected || why == LinkEnd::InvalidMessage ? p_.retry_after_error
+                                                                                     : p_.retry_after_drop;
+  if (on_disconnect_hook) on_disconnect_hook(t, why, s.end_detail(), retry);
+  if (retry < 0) return;
+  clock_.at(t + retry, [this] {
+    if (!s_) connect(clock_.now());
+  });
 }
 
 void Car::run_updates(double from, double until) {
   until_ = until;
   if (ticking_) return;
   ticking_ = true;
-  sim_.at(from, [this] { tick(sim_.now()); });
+  clock_.at(from, [this] { tick(clock_.now()); });
 }
 
 void Car::tick(double t) {
@@ -230,23 +242,28 @@ void Car::tick(double t) {
     ticking_ = false;
     return;
   }
-  st_.advance(t, rng_, kEpoch);
+  st_.advance(t, rng_, clock_.epoch());
   if (online()) {
     if (t >= next_update_) {
       full_update(t);
-      next_update_ = t + (peers_ > 0 ? 60 : 600);
+      next_update_ = t + update_period();
     } else if (peers_ > 0 && st_.car_on() && rng_.chance(0.5)) {
       // Important changes go out within a second while apps watch.
       send(t, {msg_status(st_, p_.units), msg_location(st_)});
     }
-    if (t - last_rx_ >= 900) {
+    if (p_.reconnects && t - last_rx_ >= p_.rx_timeout) {
+      // timeout.rx without a line: v3 restarts its network connection.
+      ClientLink* s = s_;
+      s->close(t);
+      on_closed(*s, t, LinkEnd::Silent);
+    } else if (t - std::max(last_rx_, last_ping_) >= p_.rx_timeout - 60) {
       send(t, "A");  // timeout.rx - 60 s without a line from the server
-      last_rx_ = t;
+      last_ping_ = t;
     }
   }
   // The firmware ticks every second; waking up every 10 s (or when the next update is due) is enough.
   double next = std::min(t + 10 + rng_.uniform(-0.05, 0.05), std::max(next_update_, t + 0.5));
-  sim_.at(next, [this] { tick(sim_.now()); });
+  clock_.at(next, [this] { tick(clock_.now()); });
 }
 
 // At most 5 records per second; unacknowledged ones are sent again 10 s after the queue drained.
@@ -269,11 +286,11 @@ void Car::send_history(double t, bool resend) {
   if (batch.empty()) {
     bool unacked = false;
     for (const Record& r : history_) unacked |= !r.acked;
-    if (unacked) sim_.at(t + 10, [this] { send_history(sim_.now(), true); });
+    if (unacked) clock_.at(t + 10, [this] { send_history(clock_.now(), true); });
     return;
   }
   send(t, batch);
-  sim_.at(t + 1, [this] { send_history(sim_.now(), false); });
+  clock_.at(t + 1, [this] { send_history(clock_.now(), false); });
 }
 
 }  // namespace ovms::sim

@@ -26,6 +26,16 @@ struct CarProfile {
   bool v2g = false;                   // has a generator / V2G unit: sends X
   bool legacy_tpms = false;           // also sends W (TPMS for old iOS apps) besides Y
   int stream_seconds = 0;             // feature 8, "vehicle stream"
+
+  // Timing (server.v2 settings), in seconds.
+  double update_connected = 60;       // updatetime.connected: full set while apps are connected
+  double update_idle = 600;           // updatetime.idle: full set without apps
+  double rx_timeout = 960;            // timeout.rx: pings after rx_timeout - 60 s of silence
+  // Reconnects as v3 does (§1.5, §2.5): after a drop, after a server that failed its checks, and
+  // after rx_timeout without a line. The scenarios script their connections instead (false).
+  bool reconnects = false;
+  double retry_after_drop = 10;
+  double retry_after_error = 60;
   int minsoc = 20;                    // feature 9
   double rtt = 0.16;                  // cellular round trip
   double home_lat = 52.520008;

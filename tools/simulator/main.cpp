@@ -1,9 +1,12 @@
-// ovms-sim: writes pcap captures of simulated OVMS v2 sessions. See README.md.
+// ovms-sim: writes pcap captures of simulated OVMS v2 sessions, or runs a live server, car or app
+// on real sockets. See README.md.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "frame_output.h"
+#include "live/live_commands.h"
 #include "options.h"
 #include "scenarios.h"
 #include "sim.h"
@@ -12,6 +15,9 @@
 using namespace ovms::sim;
 
 int main(int argc, char** argv) {
+  // ovms-sim serve | car | app: live endpoints on real sockets (live/).
+  if (argc >= 2 && (!std::strcmp(argv[1], "serve") || !std::strcmp(argv[1], "car") || !std::strcmp(argv[1], "app")))
+    return live::live_main(argc - 1, argv + 1);
   int exit_code = 0;
   auto parsed = parse_options(argc, argv, exit_code);
   if (!parsed) return exit_code;

@@ -64,11 +64,11 @@ Car& add_car(Sim& sim, const CarProfile& profile, const std::string& owner, cons
     e.comment = keys.comment;
     sim.keys().add_vehicle(e);
   }
-  return sim.make<Car>(sim, profile, sim.rng().fork("car:" + profile.vehicle_id));
+  return sim.make<Car>(sim.client_env(HostKind::Car), profile, sim.rng().fork("car:" + profile.vehicle_id));
 }
 
 App& add_app(Sim& sim, const AppProfile& profile) {
-  return sim.make<App>(sim, profile, sim.rng().fork("app:" + profile.vehicle_id, sim.rng().next()));
+  return sim.make<App>(sim.client_env(HostKind::App), profile, sim.rng().fork("app:" + profile.vehicle_id, sim.rng().next()));
 }
 
 void app_script(Sim& sim, App& app, std::initializer_list<std::pair<double, const char*>> lines) {

@@ -136,10 +136,8 @@ void scenario_autoprovision(Sim& sim, double t0) {
   p.home_lat = 53.551086;
   p.home_lon = 9.993682;
   Rng rng = sim.rng().fork("autoprovision");
-  const std::string stoken = rng.token(22);
-  const std::string plaintext = "- - K - ovms.example.com web.vodafone.de - - " + p.vehicle_id + " " + p.server_password;
-  sim.server().add_ap_record(p.vin, ApRecord{stoken, welcome_digest(p.iccid, stoken, false),
-                                             ap_encrypt_record(p.iccid, stoken, plaintext)});
+  const std::string params = "- - K - ovms.example.com web.vodafone.de - - " + p.vehicle_id + " " + p.server_password;
+  sim.server().add_ap_record(p.vin, make_ap_record(rng, p.iccid, params));
   KeyPolicy k = key_note("autoprovision: found by its VIN; the ICCID decrypts the AP record");
   k.iccid = k.vin = true;
   Car& car = add_car(sim, p, "owner4", k);
@@ -154,7 +152,7 @@ void scenario_autoprovision(Sim& sim, double t0) {
   q.vehicle_id = "";
   q.vin = "WVWZZZAAZLD999999";
   q.iccid = "8944500102198309999";
-  Car& stranger = sim.make<Car>(sim, q, sim.rng().fork("car:unprovisioned"));
+  Car& stranger = sim.make<Car>(sim.client_env(HostKind::Car), q, sim.rng().fork("car:unprovisioned"));
   stranger.autoprovision(t0 + 8, 3);
 }
 

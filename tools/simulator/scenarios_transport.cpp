@@ -106,13 +106,13 @@ void scenario_midstream(Sim& sim, double t0) {
   p.home_lon = 12.568337;
   Car& car = add_car(sim, p, "owner12", key_note("midstream: the first connections began before the capture"));
   // Both connections were set up long before the capture started.
-  car.connect(t0 + 1).hide_until(capture_start);
+  car.connect(t0 + 1).simulated()->hide_until(capture_start);
   car.run_updates(t0 + 2, t0 + d);
   AppProfile a;
   a.vehicle_id = "MIDS";
   a.secret = p.server_password;
   App& app = add_app(sim, a);
-  app.connect(t0 + 20).hide_until(capture_start);
+  app.connect(t0 + 20).simulated()->hide_until(capture_start);
   app_script(sim, app, {{t0 + 170, "C10,1"}});
   app.ping_every(60, t0 + 185, t0 + 280);
   // The car's connection drops; it reconnects at once: this connection decodes.

@@ -8,8 +8,6 @@
 #include "ovms/line_encoder.h"
 #include "ovms/protocol.h"
 #include "ovms/welcome_lines.h"
-#include "session.h"
-#include "sim.h"
 
 namespace ovms::sim {
 namespace {
@@ -82,15 +80,11 @@ VehicleRecord* Server::vehicle(const std::string& id) {
   return it == vehicles_.end() ? nullptr : &it->second;
 }
 
-std::size_t Server::wire_size(const OvmsSession& s, std::size_t body_len) const {
-  return message_text_length(s.params().scheme, body_len);
-}
-
-void Server::account(OvmsSession& s, VehicleRecord& v, double t, std::size_t rx, std::size_t tx) {
-  const double midnight = std::floor((kEpoch + t) / 86400.0) * 86400.0 - kEpoch;
+void Server::account(ServerLink& s, VehicleRecord& v, double t, std::size_t rx, std::size_t tx) {
+  const double midnight = std::floor((epoch_ + t) / 86400.0) * 86400.0 - epoch_;
   if (midnight != usage_day_) {  // formatting the date for every line would be slow
     usage_day_ = midnight;
-    usage_date_ = Sim::utc_date(t);
+    usage_date_ = utc_time(t).substr(0, 10);
   }
   VehicleRecord::Usage& u = v.usage[usage_date_];
   u.midnight = midnight;
@@ -103,40 +97,52 @@ void Server::account(OvmsSession& s, VehicleRecord& v, double t, std::size_t rx,
   }
 }
 
-void Server::tx(OvmsSession& s, double t, const std::string& body) {
+void Server::tx(ServerLink& s, double t, const std::string& body) {
   Conn& c = conn(s);
   if (s.closed() || c.gone) return;
-  s.send(kServer, t, body);
-  if (VehicleRecord* v = vehicle(c.vehicle)) account(s, *v, t, 0, wire_size(s, body.size()) + 2);
+  s.send(t, body);
+  c.last_tx = t;
+  if (VehicleRecord* v = vehicle(c.vehicle)) account(s, *v, t, 0, message_text_length(c.scheme, body.size()) + 2);
 }
 
 void Server::clients_tx(VehicleRecord& v, double t, const std::string& body) {
-  for (OvmsSession* a : v.apps) tx(*a, t, body);
-  for (OvmsSession* b : v.batches) tx(*b, t, body);
+  for (ServerLink* a : v.apps) tx(*a, t, body);
+  for (ServerLink* b : v.batches) tx(*b, t, body);
 }
 
 void Server::car_tx(VehicleRecord& v, double t, const std::string& body) {
   if (v.car) tx(*v.car, t, body);
 }
 
-void Server::on_first_line(OvmsSession& s, double t, const std::string& line) {
+void Server::on_connect(ServerLink& s, double t) {
+  Conn& c = conn(s);
+  c.opened = c.last_rx = t;
+}
+
+void Server::on_first_line(ServerLink& s, double t, const std::string& line) {
   Conn& c = conn(s);
   if (c.gone) return;
+  c.last_rx = t;
   if (starts_with(line, "MP-")) {
     welcome(s, c, t, line);
   } else if (starts_with(line, "AP-C")) {
     auto w = words(line);
     if (w.size() >= 3 && w[1] == "0") autoprovision(s, c, t, w[2]);
-    else terminate(s, t);
+    else refuse(s, t, "AP-C with a scheme other than 0");
   } else {
-    terminate(s, t);  // "unrecognised message from vehicle"
+    refuse(s, t, "first line is not MP-, AP-C or GET /apiv2");  // "unrecognised message from vehicle"
   }
 }
 
-void Server::welcome(OvmsSession& s, Conn& c, double t, const std::string& line) {
+void Server::refuse(ServerLink& s, double t, const std::string& why) {
+  event(s, "refused: " + why);
+  terminate(s, t);
+}
+
+void Server::welcome(ServerLink& s, Conn& c, double t, const std::string& line) {
   auto w = words(line);
   if (w.size() < 5 || w[0].size() != 4) {
-    terminate(s, t);
+    refuse(s, t, "a welcome needs five words");
     return;
   }
   c.type = w[0][3];
@@ -144,28 +150,31 @@ void Server::welcome(OvmsSession& s, Conn& c, double t, const std::string& line)
     VehicleRecord* v = vehicle(w[4]);
     // Unknown vehicle, or a digest that does not match: closed without a word (§2.2).
     if (!v || !digest_matches(w[3], hmac_md5(v->carpass, w[2])) || c.type == 'S') {
-      terminate(s, t);
+      refuse(s, t, !v ? "unknown vehicle " + upper(w[4])
+                   : c.type == 'S' ? "type S on a vehicle that is not a server"
+                                   : "wrong digest for vehicle " + v->id + " (wrong secret)");
       return;
     }
     c.scheme = 0;
     c.vehicle = v->id;
     c.logged_in = true;
-    s.accept(t, v->carpass);
+    s.accept(t, v->carpass, w[2]);
     account(s, *v, t, line.size() + 2, 24 + 7 + 22 + 2);
     login(s, c, *v, t);
   } else if (w[1] == "1") {
     auto acc = accounts_.find(w[2]);
     if (acc == accounts_.end() || acc->second != w[3]) {
-      terminate(s, t);
+      refuse(s, t, "unknown account or wrong password (scheme 1)");
       return;
     }
+    auto owns = [&](const VehicleRecord& rec) { return rec.owner == w[2] || rec.owner == "*"; };
     std::vector<std::string> cars;
     for (const auto& [id, rec] : vehicles_)
-      if (rec.owner == w[2]) cars.push_back(id);
+      if (owns(rec)) cars.push_back(id);
     std::string vid = w[4] == "*" ? (cars.empty() ? "" : cars.front()) : upper(w[4]);
     VehicleRecord* v = vid.empty() ? nullptr : vehicle(vid);
-    if (!v || v->owner != w[2]) {
-      terminate(s, t);
+    if (!v || !owns(*v)) {
+      refuse(s, t, "vehicle " + vid + " is not one of the account's (scheme 1)");
       return;
     }
     c.scheme = 1;
@@ -176,22 +185,28 @@ void Server::welcome(OvmsSession& s, Conn& c, double t, const std::string& line)
     account(s, *v, t, line.size() + 2, reply.size() + 2);
     login(s, c, *v, t);
   } else {
-    terminate(s, t);  // unsupported protection scheme
+    refuse(s, t, "unsupported scheme " + w[1]);
   }
 }
 
-void Server::autoprovision(OvmsSession& s, Conn& c, double t, const std::string& apkey) {
+void Server::autoprovision(ServerLink& s, Conn& c, double t, const std::string& apkey) {
   auto it = ap_records_.find(apkey);
   if (c.ap_done || it == ap_records_.end()) {
-    s.send_raw(kServer, t, ap_refusal_line());
+    s.send_raw(t, ap_refusal_line());
+    event(s, "AP-C " + apkey + ": no record, AP-X");
   } else {
     const ApRecord& r = it->second;
-    s.send_raw(kServer, t, ap_reply_line(r.stoken, r.sdigest, r.record));
+    s.send_raw(t, ap_reply_line(r.stoken, r.sdigest, r.record));
+    event(s, "AP-C " + apkey + ": sent its auto-provisioning record");
   }
   c.ap_done = true;
 }
 
-void Server::login(OvmsSession& s, Conn& c, VehicleRecord& v, double t) {
+void Server::login(ServerLink& s, Conn& c, VehicleRecord& v, double t) {
+  if (on_event) {
+    const char* who = c.type == 'C' ? "car" : c.type == 'A' ? "app" : c.type == 'B' ? "batch client" : "client";
+    event(s, std::string(who) + " " + v.id + " logged in (scheme " + std::to_string(c.scheme) + ")");
+  }
   if (c.type == 'A') {
     v.apps.push_back(&s);
     car_tx(v, t, "Z" + std::to_string(v.apps.size()));
@@ -202,14 +217,14 @@ void Server::login(OvmsSession& s, Conn& c, VehicleRecord& v, double t) {
     tx(s, t, std::string("Z") + (v.car ? "1" : "0"));
     replay(s, v, t);
   } else if (c.type == 'C') {
-    if (v.car && v.car != &s) terminate(*v.car, t);  // duplicate car login: the first one goes
+    if (v.car && v.car != &s) terminate(*v.car, t, "a second car logged in as " + v.id);  // the first one goes
     v.car = &s;
     clients_tx(v, t, "Z1");
     tx(s, t, "Z" + std::to_string(v.apps.size()));
   }
 }
 
-void Server::replay(OvmsSession& s, VehicleRecord& v, double t) {
+void Server::replay(ServerLink& s, VehicleRecord& v, double t) {
   std::vector<char> codes;
   for (const auto& [code, row] : v.stored) codes.push_back(code);
   std::sort(codes.begin(), codes.end(), replay_before);
@@ -231,26 +246,30 @@ void Server::replay(OvmsSession& s, VehicleRecord& v, double t) {
   tx(s, t, "T" + std::to_string(secs));
 }
 
-void Server::terminate(OvmsSession& s, double t) {
+void Server::terminate(ServerLink& s, double t, const std::string& why) {
   Conn& c = conn(s);
   if (c.gone) return;
   c.gone = true;
+  if (!why.empty()) event(s, "closing: " + why);
   cleanup(s, c, t);
-  s.close(kServer, t);
+  s.close(t);
 }
 
-void Server::on_closed(OvmsSession& s, double t) {
+void Server::on_closed(ServerLink& s, double t) {
   Conn& c = conn(s);
   if (c.gone) return;
   c.gone = true;
+  event(s, "closed by the client");
   cleanup(s, c, t);
 }
 
-void Server::cleanup(OvmsSession& s, Conn& c, double t) {
+void Server::forget(ServerLink& s) { conns_.erase(&s); }
+
+void Server::cleanup(ServerLink& s, Conn& c, double t) {
   if (!c.logged_in) return;
   VehicleRecord* v = vehicle(c.vehicle);
   if (!v) return;
-  auto forget = [&](std::vector<OvmsSession*>& list) { list.erase(std::remove(list.begin(), list.end(), &s), list.end()); };
+  auto drop = [&](std::vector<ServerLink*>& list) { list.erase(std::remove(list.begin(), list.end(), &s), list.end()); };
   if (c.type == 'C') {
     if (v->car == &s) {
       v->car = nullptr;
@@ -260,30 +279,37 @@ void Server::cleanup(OvmsSession& s, Conn& c, double t) {
   }
   // An app or batch client: its queued command responses are discarded from now on.
   if (v->car)
-    for (OvmsSession*& q : conn(*v->car).cmdqueue)
+    for (ServerLink*& q : conn(*v->car).cmdqueue)
       if (q == &s) q = nullptr;
   if (c.type == 'A') {
-    forget(v->apps);
+    drop(v->apps);
     car_tx(*v, t, "Z" + std::to_string(v->apps.size()));
   } else if (c.type == 'B') {
-    forget(v->batches);
+    drop(v->batches);
   }
 }
 
-void Server::on_line(OvmsSession& s, double t, const std::string& body) {
+void Server::on_line(ServerLink& s, double t, const std::string& body) {
   Conn& c = conn(s);
   if (c.gone || !c.logged_in) return;
+  c.last_rx = t;
   VehicleRecord* v = vehicle(c.vehicle);
   if (!v) return;
-  account(s, *v, t, wire_size(s, body.size()) + 2, 0);
+  account(s, *v, t, message_text_length(c.scheme, body.size()) + 2, 0);
   if (body.empty()) {
-    terminate(s, t);  // "Unable to decode message"
+    terminate(s, t, "an empty line (unable to decode message)");
     return;
   }
   message(s, c, *v, t, body[0], body.substr(1));
 }
 
-void Server::message(OvmsSession& s, Conn& c, VehicleRecord& v, double t, char code, const std::string& data) {
+void Server::on_bad_line(ServerLink& s, double t) {
+  Conn& c = conn(s);
+  if (c.gone) return;
+  terminate(s, t, "a line that does not decrypt to \"MP-0 \" (unable to decode message)");
+}
+
+void Server::message(ServerLink& s, Conn& c, VehicleRecord& v, double t, char code, const std::string& data) {
   const std::string body = std::string(1, code) + data;
   switch (code) {
     case 'A': tx(s, t, "a"); return;
@@ -357,13 +383,13 @@ void Server::route_response(Conn& c, VehicleRecord& v, double t, const std::stri
   }
   auto f = split(data, 5);
   long func = perl_num(f, 0), result = perl_num(f, 1), now = perl_num(f, 2), max = perl_num(f, 3);
-  OvmsSession* target = c.cmdqueue.front();
+  ServerLink* target = c.cmdqueue.front();
   if (!((func == 1 || func == 3) && (result != 0 || now < max - 1))) c.cmdqueue.pop_front();
   if (target) tx(*target, t, body);
 }
 
 // C30/C31/C32 sent as plain C: answered by the server, rows numbered 1..N of N (§6.3).
-bool Server::server_command(OvmsSession& s, VehicleRecord& v, double t, const std::string& data) {
+bool Server::server_command(ServerLink& s, VehicleRecord& v, double t, const std::string& data) {
   auto f = split(data, 2);
   long cmd = perl_num(f, 0);
   std::string args = f.size() > 1 ? f[1] : "";
@@ -390,7 +416,7 @@ bool Server::server_command(OvmsSession& s, VehicleRecord& v, double t, const st
 
   // "since": only rows after that time stamp ('0000-00-00' when absent).
   if (cmd == 31 && !args.empty()) {
-    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const HistoryRow& r) { return Sim::utc_time(r.ts) <= args; }),
+    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](const HistoryRow& r) { return utc_time(r.ts) <= args; }),
                rows.end());
   }
   if (cmd == 31) {
@@ -412,7 +438,7 @@ bool Server::server_command(OvmsSession& s, VehicleRecord& v, double t, const st
     for (const auto& [type, sm] : by_type)
       tx(s, t, "c31,0," + std::to_string(++k) + "," + std::to_string(n) + "," + type + "," +
                    std::to_string(sm.recnos.size()) + "," + std::to_string(sm.rows) + "," + std::to_string(sm.bytes) +
-                   "," + Sim::utc_time(sm.first) + "," + Sim::utc_time(sm.last));
+                   "," + utc_time(sm.first) + "," + utc_time(sm.last));
     if (n == 0) tx(s, t, "c31,1,No historical data available");
     return true;
   }
@@ -422,13 +448,48 @@ bool Server::server_command(OvmsSession& s, VehicleRecord& v, double t, const st
   std::string since = a.size() > 1 ? a[1] : "0000-00-00";
   std::vector<const HistoryRow*> hits;
   for (const HistoryRow& r : rows)
-    if (r.type == type && Sim::utc_time(r.ts) > since) hits.push_back(&r);
+    if (r.type == type && utc_time(r.ts) > since) hits.push_back(&r);
   std::size_t k = 0;
   for (const HistoryRow* r : hits)
     tx(s, t, "c32,0," + std::to_string(++k) + "," + std::to_string(hits.size()) + "," + r->type + "," +
-                 Sim::utc_time(r->ts) + "," + std::to_string(r->recno) + "," + r->data);
+                 utc_time(r->ts) + "," + std::to_string(r->recno) + "," + r->data);
   if (hits.empty()) tx(s, t, "c32,1,No historical data available");
   return true;
+}
+
+// §1.5: a client without a login is closed after `welcome` seconds of silence; a car after `car`
+// (and pinged with AFA when nothing was sent to it for car - 60 s, at most every 300 s); an app after
+// `app`, a batch client after `batch`. The real server checks when its 30 s read timer fires; this
+// runs every second, so a limit is met to the second rather than to the next 30 s.
+void Server::check_timeouts(double t, const ServerTimeouts& limits) {
+  std::vector<std::pair<ServerLink*, std::string>> expired;
+  std::vector<ServerLink*> to_ping;
+  for (auto& [link, c] : conns_) {
+    if (c.gone || c.last_rx < 0) continue;
+    const double quiet = t - c.last_rx;
+    auto* s = const_cast<ServerLink*>(link);
+    if (!c.logged_in) {
+      if (quiet >= limits.welcome) expired.emplace_back(s, "no welcome within " + std::to_string(int(limits.welcome)) + " s");
+    } else if (c.type == 'C') {
+      if (quiet >= limits.car) expired.emplace_back(s, "nothing from the car for " + std::to_string(int(limits.car)) + " s (timeout_car)");
+      else if (t - std::max(c.last_tx, c.opened) >= limits.car - 60 && (c.last_ping < 0 || t - c.last_ping > 300))
+        to_ping.push_back(s);
+    } else if (c.type == 'B') {
+      if (quiet >= limits.batch) expired.emplace_back(s, "nothing from the batch client for " + std::to_string(int(limits.batch)) + " s (timeout_api)");
+    } else if (quiet >= limits.app) {
+      expired.emplace_back(s, "nothing from the app for " + std::to_string(int(limits.app)) + " s (timeout_app)");
+    }
+  }
+  for (ServerLink* s : to_ping) {
+    conn(*s).last_ping = t;
+    tx(*s, t, "AFA");  // a ping that carries the payload "FA"
+  }
+  for (auto& [s, why] : expired) terminate(*s, t, why);
+}
+
+ApRecord make_ap_record(Rng& rng, const std::string& iccid, const std::string& params) {
+  std::string stoken = rng.token(22);
+  return ApRecord{stoken, welcome_digest(iccid, stoken, false), ap_encrypt_record(iccid, stoken, params)};
 }
 
 }  // namespace ovms::sim

@@ -2,20 +2,23 @@
 // §6.4, §7): authenticates welcomes, stores the last message of each code, replays them to apps,
 // relays car messages (then f and T0), forwards commands with the per-car response queue, answers
 // C30/C31/C32 itself, stores and acknowledges history records, answers pings, and hands out
-// auto-provisioning records.
+// auto-provisioning records. It talks to each client through a ServerLink, so it runs the same over
+// simulated TCP (the captures) and real sockets (ovms-sim serve). The read timeouts of §1.5 and the
+// server's AFA ping apply only when the owner calls check_timeouts() (live; the captures have none).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-namespace ovms::sim {
+#include "clock.h"
+#include "links.h"
 
-class Sim;
-class OvmsSession;
+namespace ovms::sim {
 
 struct HistoryRow {
   std::string type;
@@ -27,10 +30,10 @@ struct HistoryRow {
 struct VehicleRecord {
   std::string id;
   std::string carpass;
-  std::string owner;
-  OvmsSession* car = nullptr;
-  std::vector<OvmsSession*> apps;
-  std::vector<OvmsSession*> batches;
+  std::string owner;              // the account that owns it (scheme 1); "*": every account
+  ServerLink* car = nullptr;
+  std::vector<ServerLink*> apps;
+  std::vector<ServerLink*> batches;
   struct Stored {
     std::string data;
     bool paranoid = false;
@@ -52,13 +55,25 @@ struct ApRecord {
   std::string sdigest;  // unpadded base64 (Perl b64digest)
   std::string record;
 };
+// A record as ap_generate.pl makes it: a fresh server token, the digest of it under the SIM's ICCID,
+// and the module parameters (space-separated, "-" for empty) encrypted with that digest (§3).
+ApRecord make_ap_record(Rng& rng, const std::string& iccid, const std::string& params);
+
+// The read timeouts of PROTOCOL.md §1.5, in seconds (the conf defaults).
+struct ServerTimeouts {
+  double welcome = 30;  // no welcome yet
+  double car = 960;     // timeout_car; the server pings a car it sent nothing to for car - 60 s
+  double app = 1200;    // timeout_app
+  double batch = 300;   // timeout_api
+};
 
 class Server {
  public:
   // What `git describe` gives on the server (sent as f after every F).
   static constexpr const char* kVersion = "v3.2.4-41-g1822ce2";
 
-  explicit Server(Sim& sim) : sim_(sim) {}
+  // `epoch`: the Unix time of t = 0 (dates in C30-C32 answers and the daily counters).
+  explicit Server(double epoch) : epoch_(epoch) {}
 
   // Registering the same vehicle again is harmless (scenarios run together in "all").
   void add_vehicle(const std::string& id, const std::string& carpass, const std::string& owner);
@@ -66,10 +81,24 @@ class Server {
   void add_ap_record(const std::string& apkey, ApRecord record);
   VehicleRecord* vehicle(const std::string& id);
 
-  // From the sessions.
-  void on_first_line(OvmsSession& s, double t, const std::string& line);
-  void on_line(OvmsSession& s, double t, const std::string& body);
-  void on_closed(OvmsSession& s, double t);
+  // From the links. on_connect is optional (it starts the welcome timeout).
+  void on_connect(ServerLink& s, double t);
+  void on_first_line(ServerLink& s, double t, const std::string& line);
+  void on_line(ServerLink& s, double t, const std::string& body);
+  // A line that does not decrypt to "MP-0 ": "Unable to decode message", the server drops the client.
+  void on_bad_line(ServerLink& s, double t);
+  void on_closed(ServerLink& s, double t);
+  // The link is gone for good (after on_closed, or after the server closed it): forget it.
+  void forget(ServerLink& s);
+  // Closes a client without a word (§2.2); only the log (on_event) says why.
+  void refuse(ServerLink& s, double t, const std::string& why);
+
+  // Read timeouts and the car ping (§1.5), for a server on the real clock: call it every second.
+  void check_timeouts(double t, const ServerTimeouts& limits);
+
+  // What happened, in a few words, for a log ("car DEMO logged in"); never secrets.
+  std::function<void(ServerLink& s, const std::string& what)> on_event;
+  std::size_t connections() const { return conns_.size(); }
 
  private:
   struct Conn {
@@ -80,27 +109,32 @@ class Server {
     bool gone = false;
     bool ap_done = false;
     std::string ptoken;
-    std::deque<OvmsSession*> cmdqueue;  // car connections: who asked (nullptr: since disconnected)
+    std::deque<ServerLink*> cmdqueue;  // car connections: who asked (nullptr: since disconnected)
+    // For the timeouts (live only).
+    double opened = -1, last_rx = -1, last_tx = -1, last_ping = -1;
   };
 
-  Conn& conn(OvmsSession& s) { return conns_[&s]; }
-  void tx(OvmsSession& s, double t, const std::string& body);
+  Conn& conn(ServerLink& s) { return conns_[&s]; }
+  void event(ServerLink& s, const std::string& what) {
+    if (on_event) on_event(s, what);
+  }
+  void tx(ServerLink& s, double t, const std::string& body);
   void clients_tx(VehicleRecord& v, double t, const std::string& body);
   void car_tx(VehicleRecord& v, double t, const std::string& body);
-  void welcome(OvmsSession& s, Conn& c, double t, const std::string& line);
-  void autoprovision(OvmsSession& s, Conn& c, double t, const std::string& apkey);
-  void login(OvmsSession& s, Conn& c, VehicleRecord& v, double t);
-  void replay(OvmsSession& s, VehicleRecord& v, double t);
-  void terminate(OvmsSession& s, double t);
-  void cleanup(OvmsSession& s, Conn& c, double t);
-  void message(OvmsSession& s, Conn& c, VehicleRecord& v, double t, char code, const std::string& data);
-  bool server_command(OvmsSession& s, VehicleRecord& v, double t, const std::string& data);
+  void welcome(ServerLink& s, Conn& c, double t, const std::string& line);
+  void autoprovision(ServerLink& s, Conn& c, double t, const std::string& apkey);
+  void login(ServerLink& s, Conn& c, VehicleRecord& v, double t);
+  void replay(ServerLink& s, VehicleRecord& v, double t);
+  void terminate(ServerLink& s, double t, const std::string& why = {});
+  void cleanup(ServerLink& s, Conn& c, double t);
+  void message(ServerLink& s, Conn& c, VehicleRecord& v, double t, char code, const std::string& data);
+  bool server_command(ServerLink& s, VehicleRecord& v, double t, const std::string& data);
   void route_response(Conn& car, VehicleRecord& v, double t, const std::string& body, const std::string& data);
-  void account(OvmsSession& s, VehicleRecord& v, double t, std::size_t rx, std::size_t tx);
-  std::size_t wire_size(const OvmsSession& s, std::size_t body_len) const;
+  void account(ServerLink& s, VehicleRecord& v, double t, std::size_t rx, std::size_t tx);
+  std::string utc_time(double t) const { return utc_time_text(epoch_ + t); }
 
-  Sim& sim_;
-  std::unordered_map<const OvmsSession*, Conn> conns_;
+  double epoch_;
+  std::unordered_map<const ServerLink*, Conn> conns_;
   std::map<std::string, VehicleRecord> vehicles_;  // by upper-case id
   std::map<std::string, std::string> accounts_;
   std::map<std::string, ApRecord> ap_records_;

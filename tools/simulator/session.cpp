@@ -62,7 +62,7 @@ void OvmsSession::send_welcome(double t) {
 void OvmsSession::send_first_line(double t, const std::string& line) {
   double sent = tcp_.send(kClient, t, out_[kClient].encode_plain(line));
   sim_.at(sent + server_turn(), [this, line] {
-    if (!closed_) sim_.server().on_first_line(*this, sim_.now(), line);
+    if (!closed_) sim_.server().on_first_line(server_end_, sim_.now(), line);
   });
 }
 
@@ -73,15 +73,15 @@ double OvmsSession::send_raw(int side, double t, const std::string& line) {
     sim_.at(sent + params_.rtt + params_.think, [this, line] {
       if (closed_) return;
       if (line.compare(0, 5, "MP-S ") == 0) client_got_server_welcome(sim_.now(), line);
-      else client_->on_raw_line(*this, sim_.now(), line);
+      else client_->on_raw_line(client_end_, sim_.now(), line);
     });
   }
   return sent;
 }
 
-void OvmsSession::accept(double t, const std::string& server_secret) {
+void OvmsSession::accept(double t, const std::string& server_secret, const std::string& client_token) {
   do server_token_ = rng_.token(22);
-  while (server_token_ == client_token_);
+  while (server_token_ == client_token);
   out_[kServer].start_scheme0(session_key(server_secret, server_token_, client_token_));
   send_raw(kServer, t, server_welcome_line(server_token_, server_secret));
 }
@@ -94,19 +94,17 @@ void OvmsSession::accept_account(double t, const std::string& reply_line) {
 void OvmsSession::client_got_server_welcome(double t, const std::string& line) {
   if (params_.scheme == 0) {
     // The client checks the server's digest with its own secret, then derives its own cipher.
-    std::size_t sep = line.find(' ', 7);
-    std::string stoken = line.substr(7, sep - 7);
-    std::string sdigest = sep == std::string::npos ? std::string() : line.substr(sep + 1);
-    if (stoken == client_token_ || sdigest != welcome_digest(params_.secret, stoken)) {
+    std::optional<std::string> stoken = check_server_welcome(line, params_.secret, client_token_);
+    if (!stoken) {
       close(kClient, t);  // token replay / server not authentic: the car gives up
       return;
     }
-    out_[kClient].start_scheme0(session_key(params_.secret, stoken, client_token_));
+    out_[kClient].start_scheme0(session_key(params_.secret, *stoken, client_token_));
   } else {
     out_[kClient].start_scheme1();
   }
   logged_in_ = true;
-  client_->on_login(*this, t);
+  client_->on_login(client_end_, t);
 }
 
 double OvmsSession::send(int side, double t, const std::vector<std::string>& bodies) {
@@ -140,12 +138,12 @@ double OvmsSession::send_planned(int side, double t, const std::vector<std::stri
 void OvmsSession::deliver(int from, double t, std::vector<std::string> bodies) {
   if (from == kClient) {
     sim_.at(t + server_turn(), [this, bodies = std::move(bodies)] {
-      for (const std::string& b : bodies) sim_.server().on_line(*this, sim_.now(), b);
+      for (const std::string& b : bodies) sim_.server().on_line(server_end_, sim_.now(), b);
     });
   } else {
     sim_.at(t + params_.rtt + params_.think, [this, bodies = std::move(bodies)] {
       if (closed_) return;
-      for (const std::string& b : bodies) client_->on_line(*this, sim_.now(), b);
+      for (const std::string& b : bodies) client_->on_line(client_end_, sim_.now(), b);
     });
   }
 }
@@ -155,9 +153,11 @@ void OvmsSession::close(int side, double t) {
   closed_ = true;
   tcp_.close(side, t);
   if (side == kClient) {
-    sim_.at(t + server_turn(), [this] { sim_.server().on_closed(*this, sim_.now()); });
+    sim_.at(t + server_turn(), [this] { sim_.server().on_closed(server_end_, sim_.now()); });
   } else {
-    sim_.at(t + params_.rtt, [this] { client_->on_closed(*this, sim_.now()); });
+    sim_.at(t + params_.rtt, [this] {
+      client_->on_closed(client_end_, sim_.now(), logged_in_ ? LinkEnd::Closed : LinkEnd::AuthRefused);
+    });
   }
 }
 

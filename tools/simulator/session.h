@@ -1,7 +1,8 @@
-// One OVMS v2 connection between a client (car, app, batch client) and the server: the TCP
+// One simulated OVMS v2 connection between a client (car, app, batch client) and the server: the TCP
 // connection, the optional WebSocket upgrade, the welcome handshake with random tokens, the two
 // session ciphers, and the line framing. Lines are delivered to the other party (the server model,
-// or the client's behaviour) after the time it takes them to get there.
+// or the client's behaviour) after the time it takes them to get there. Each party sees its own end
+// of it: the server a ServerLink (server_end()), the client a ClientLink (client_end()).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "addresses.h"
+#include "links.h"
 #include "ovms/line_encoder.h"
 #include "rng.h"
 #include "sim.h"
@@ -18,37 +20,12 @@
 
 namespace ovms::sim {
 
-class OvmsSession;
-
-struct SessionParams {
-  char type = 'C';              // C car, A app, B batch client
-  int scheme = 0;               // 0 (RC4, shared secret) or 1 (plain text, account)
-  std::string vehicle_id;
-  std::string secret;           // scheme 0: the client's server password
-  std::string username;         // scheme 1
-  std::string password;         // scheme 1
-  std::string welcome_rest;     // words after the vehicle id (iOS sends an image name)
-  bool android = false;         // LF line ends, tokens without '/'
-  bool websocket = false;       // GET /apiv2 upgrade, one line per text frame
-  HostKind host_kind = HostKind::Car;
-  uint32_t host = 0;
-  double rtt = 0.1;             // round trip client <-> server
-  double think = 0.01;          // the client's reaction time
-};
-
-// The client's behaviour.
-class SessionClient {
- public:
-  virtual ~SessionClient() = default;
-  virtual void on_login(OvmsSession& s, double t) = 0;  // the server's MP-S arrived
-  virtual void on_line(OvmsSession& s, double t, const std::string& body) = 0;  // "<code><data>"
-  virtual void on_raw_line(OvmsSession&, double, const std::string&) {}  // AP-S / AP-X
-  virtual void on_closed(OvmsSession&, double) {}
-};
-
 class OvmsSession : public Actor {
  public:
   OvmsSession(Sim& sim, SessionParams params, SessionClient* client, Rng rng);
+
+  ServerLink& server_end() { return server_end_; }
+  ClientLink& client_end() { return client_end_; }
 
   // Client side: TCP handshake, optional WebSocket upgrade, then the MP- welcome (or `first_line`).
   void open(double t);
@@ -65,8 +42,9 @@ class OvmsSession : public Actor {
   // A plain-text line outside the session (MP-S, AP-S, AP-X).
   double send_raw(int side, double t, const std::string& line);
 
-  // Server side: answer the welcome. Scheme 0 picks the server token and derives the server's cipher.
-  void accept(double t, const std::string& server_secret);
+  // Server side: answer the welcome. Scheme 0 picks the server token (never the client's) and
+  // derives the server's cipher.
+  void accept(double t, const std::string& server_secret, const std::string& client_token);
   void accept_account(double t, const std::string& reply_line);  // "MP-S 1 ..."
 
   void close(int side, double t);
@@ -81,6 +59,35 @@ class OvmsSession : public Actor {
   const std::string& client_token() const { return client_token_; }
 
  private:
+  // The two ends, as the server model and the client's behaviour see them.
+  class ServerEnd : public ServerLink {
+   public:
+    explicit ServerEnd(OvmsSession& s) : s_(s) {}
+    bool closed() const override { return s_.closed(); }
+    void send(double t, const std::string& body) override { s_.send(kServer, t, body); }
+    void send_raw(double t, const std::string& line) override { s_.send_raw(kServer, t, line); }
+    void accept(double t, const std::string& secret, const std::string& client_token) override {
+      s_.accept(t, secret, client_token);
+    }
+    void accept_account(double t, const std::string& reply) override { s_.accept_account(t, reply); }
+    void close(double t) override { s_.close(kServer, t); }
+
+   private:
+    OvmsSession& s_;
+  };
+  class ClientEnd : public ClientLink {
+   public:
+    explicit ClientEnd(OvmsSession& s) : s_(s) {}
+    bool logged_in() const override { return s_.logged_in(); }
+    bool closed() const override { return s_.closed(); }
+    void send(double t, const std::vector<std::string>& bodies) override { s_.send(kClient, t, bodies); }
+    void close(double t) override { s_.close(kClient, t); }
+    OvmsSession* simulated() override { return &s_; }
+
+   private:
+    OvmsSession& s_;
+  };
+
   MaskKey mask_key();
   void send_welcome(double t);
   void send_first_line(double t, const std::string& line);
@@ -99,6 +106,8 @@ class OvmsSession : public Actor {
   LineEncoder out_[2];  // per side: what that side sends (its cipher, its line ends or frames)
   bool logged_in_ = false;
   bool closed_ = false;
+  ServerEnd server_end_{*this};
+  ClientEnd client_end_{*this};
 };
 
 }  // namespace ovms::sim

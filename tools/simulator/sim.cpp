@@ -1,8 +1,7 @@
 #include "sim.h"
 
-#include <ctime>
-
 #include "server.h"
+#include "session.h"
 
 namespace ovms::sim {
 
@@ -11,7 +10,7 @@ Sim::Sim(const SimOptions& options, World& world)
       world_(world),
       rng_(options.seed),
       addresses_(options.ipv6, rng_.fork("addresses")),
-      server_(std::make_unique<Server>(*this)) {}
+      server_(std::make_unique<Server>(kEpoch)) {}
 
 Sim::~Sim() = default;
 
@@ -25,15 +24,11 @@ TcpConnection& Sim::open_tcp(HostKind kind, uint32_t host, double rtt) {
   return world_.connection(client, addresses_.server(), isn_client, isn_server, p);
 }
 
-std::string Sim::utc_time(double t) {
-  time_t secs = static_cast<time_t>(kEpoch + t);
-  struct tm tm_utc;
-  gmtime_r(&secs, &tm_utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm_utc);
-  return buf;
+ClientLink& Sim::dial(const SessionParams& p, SessionClient& client, Rng rng, double t, const std::string& first_line) {
+  OvmsSession& s = make<OvmsSession>(*this, p, &client, rng);
+  if (first_line.empty()) s.open(t);
+  else s.open_with_line(t, first_line);
+  return s.client_end();
 }
-
-std::string Sim::utc_date(double t) { return utc_time(t).substr(0, 10); }
 
 }  // namespace ovms::sim

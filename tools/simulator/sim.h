@@ -9,6 +9,7 @@
 
 #include "addresses.h"
 #include "keys_file.h"
+#include "links.h"
 #include "options.h"
 #include "rng.h"
 #include "world.h"
@@ -30,10 +31,8 @@ struct ActorValue : Actor {
   T value;
 };
 
-// The fixed epoch of simulated time zero: 2026-01-01 00:00:00 UTC.
-constexpr double kEpoch = 1767225600.0;
-
-class Sim {
+// The simulation is also its clients' Dialer: a connection is a new simulated session.
+class Sim : public Dialer {
  public:
   Sim(const SimOptions& options, World& world);
   ~Sim();
@@ -50,6 +49,10 @@ class Sim {
 
   // A new TCP connection from a host of this kind to the server.
   TcpConnection& open_tcp(HostKind kind, uint32_t host, double rtt);
+  // Where a new car or app lives: the simulation's clock and sessions, and a new host address.
+  ClientEnv client_env(HostKind kind) { return ClientEnv{world_, *this, addresses_.new_host(kind)}; }
+  ClientLink& dial(const SessionParams& p, SessionClient& client, Rng rng, double t,
+                   const std::string& first_line = {}) override;
 
   template <class T, class... Args>
   T& make(Args&&... args) {
@@ -63,9 +66,6 @@ class Sim {
   uint64_t lines() const { return lines_; }
   void count_lines(uint64_t n) { lines_ += n; }
 
-  // Wall-clock date of a simulated time, "YYYY-MM-DD HH:MM:SS" / "YYYY-MM-DD" (UTC).
-  static std::string utc_time(double t);
-  static std::string utc_date(double t);
 
  private:
   const SimOptions& options_;

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <stdexcept>
 
 #include "ovms/crypto.h"
@@ -39,6 +40,31 @@ std::string ws_upgrade_response(const std::string& key_b64) {
   r += "Sec-WebSocket-Accept: " + ws_accept_value(key_b64) + "\r\n";
   r += "\r\n";
   return r;
+}
+
+std::string http_header(std::string_view head, std::string_view name) {
+  std::size_t pos = head.find('\n');  // the header lines follow the request or status line
+  while (pos != std::string_view::npos && pos + 1 < head.size()) {
+    std::size_t begin = pos + 1;
+    std::size_t end = head.find('\n', begin);
+    std::string_view line = head.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // the blank line ends the head
+    std::size_t colon = line.find(':');
+    if (colon == name.size()) {
+      bool same = true;
+      for (std::size_t i = 0; i < colon && same; ++i)
+        same = std::tolower(static_cast<unsigned char>(line[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+      if (same) {
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+        return std::string(value);
+      }
+    }
+    pos = end;
+  }
+  return {};
 }
 
 }  // namespace ovms::sim

@@ -15,5 +15,8 @@ std::string ws_upgrade_request(const std::string& host, uint16_t port, const std
 std::string ws_accept_value(const std::string& key_b64);
 // "HTTP/1.1 101 Switching Protocols" with the matching Sec-WebSocket-Accept.
 std::string ws_upgrade_response(const std::string& key_b64);
+// The value of header `name` (case-insensitive) in an HTTP head ("Name: value" lines up to the blank
+// line), without surrounding spaces; empty when it is absent.
+std::string http_header(std::string_view head, std::string_view name);
 
 }  // namespace ovms::sim

@@ -9,18 +9,21 @@
 #include <memory>
 #include <vector>
 
+#include "clock.h"
 #include "frame_output.h"
 #include "tcp_connection.h"
 
 namespace ovms::sim {
 
-class World {
+// The simulation's clock: time only moves when the next event runs.
+class World : public Clock {
  public:
   explicit World(FrameOutput& out) : out_(out) {}
 
-  double now() const { return now_; }
+  double now() const override { return now_; }
+  double epoch() const override { return kEpoch; }
   // Runs `fn` at time t (never before now).
-  void at(double t, std::function<void()> fn);
+  void at(double t, std::function<void()> fn) override;
   void after(double dt, std::function<void()> fn) { at(now_ + dt, std::move(fn)); }
   // Runs events until none is left, then writes what is left.
   void run();

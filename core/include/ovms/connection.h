@@ -45,6 +45,11 @@ class ConnectionDecoder {
   // fed so far. A server that closes before answering a client's welcome refused the login: that is
   // reported (handshake.server_refused, as a diagnostic of the connection) with the secret to suspect.
   void closed(Direction dir, uint64_t frame, double ts, RecordSink& sink);
+  // One whole line of `dir` that the caller kept from the decoder (a relay does not buffer a line over
+  // its bound): `wire_bytes` (line end or frame included) move the stream position on, and
+  // `keystream_bytes` (what its base64 decodes to) the session cipher, so the next line decodes as if
+  // this one had been fed. No record is made. Inside a partial line it is a gap() of `wire_bytes`.
+  void skip_line(Direction dir, uint64_t wire_bytes, uint64_t keystream_bytes);
   // End of both streams: partial lines are emitted as unterminated.
   void finish(uint64_t frame, double ts, RecordSink& sink);
 

@@ -86,6 +86,11 @@ Base64Result base64_decode(std::string_view text);
 // The same, decoding into `out` (its content replaced) instead of the result's `data`: a decrypted line
 // is decoded straight into the string it will be kept in.
 Base64Result base64_decode(std::string_view text, std::string& out);
+// How many leading characters of `text` are base64 symbols: base64_decode decodes exactly these and
+// stops at the first other character (padding included), giving base64_decoded_size(run) bytes. A
+// relay counts what a line it does not keep would have decoded to, chunk by chunk.
+std::size_t base64_symbol_run(std::string_view text);
+constexpr uint64_t base64_decoded_size(uint64_t symbols) { return symbols * 6 / 8; }
 // Convenience: the decoded bytes, or nullopt if any character is invalid.
 std::optional<Bytes> base64_decode_strict(std::string_view text);
 

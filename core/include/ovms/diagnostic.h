@@ -57,6 +57,11 @@ enum class DiagId : uint8_t {
   KeyLearned,             // secrets learned from decrypted traffic (an AP-S record)
   KeyFromTraffic,         // a welcome verified with a secret learned earlier in the capture
   CaptureDropped,         // a live capture lost packets in the kernel (pcap_stats)
+  RelayPassThrough,       // the relay passes bytes through as they come: it cannot decrypt (why in message)
+  RelayLineTooLong,       // the relay did not decode a line longer than its bound
+  RelayNotReencoded,      // the relay passed an undecrypted line on as it came, out of step with the receiver
+  RelayRefused,           // a verdict or injection the relay could not carry out (why in message)
+  RelayClosing,           // the relay closes both legs (why in message)
   kCount
 };
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,23 @@ struct FramedLine {
   std::string error;          // WebSocket frame problem, if any
 };
 
+// The header of one WebSocket frame (RFC 6455 §5.2): what the Framer reads, and what a relay needs to
+// find a frame's end and its masking key before the frame is complete.
+struct WebSocketFrameHeader {
+  bool fin = false;
+  uint8_t opcode = 0;          // 0 continuation, 1 text, 2 binary, 8+ control
+  bool masked = false;
+  uint8_t mask_key[4] = {};    // when masked
+  uint64_t payload_len = 0;
+  std::size_t header_len = 0;  // 2..14 bytes: the payload starts here
+  // Header and payload; a length no frame can have (a 64-bit length near 2^64) saturates instead of
+  // wrapping round to a small one.
+  uint64_t frame_len() const { return payload_len > UINT64_MAX - header_len ? UINT64_MAX : header_len + payload_len; }
+  bool carries_data() const { return opcode <= 2; }  // continuation, text or binary
+};
+// Reads the header at the start of `data`; nullopt while fewer bytes than the header needs are there.
+std::optional<WebSocketFrameHeader> parse_websocket_frame_header(const uint8_t* data, std::size_t len);
+
 class Framer {
  public:
   using Callback = std::function<void(const FramedLine&)>;
@@ -34,6 +52,11 @@ class Framer {
   void gap(uint64_t missing);
   // End of stream: emit any partial line as unterminated.
   void finish(const Callback& cb);
+  // `len` bytes of one whole line (or WebSocket message) that the caller kept from the framer (a
+  // relay does not buffer a line over its bound): positions move on as if it had been fed, and no
+  // line is emitted. Only between lines; with a partial line buffered it is std::logic_error.
+  void skip(uint64_t len);
+  bool between_lines() const { return partial_.empty() && !partial_gap_; }
 
   // Switch to WebSocket frames from the next byte on (after the HTTP upgrade's blank line).
   void start_websocket(bool strip_trailing_lf) {

@@ -77,6 +77,11 @@ class LineEncoder {
   std::string encode_plain(std::string_view line);
   void encode_plain_to(std::string& out, std::string_view line);
 
+  // A line that went out past the encoder, as it came (a relay passing on a line it did not keep):
+  // the keystream advances by that line's decoded length, so the next encoded line follows it.
+  // Scheme 1 and before the session: nothing to advance.
+  void skip(std::size_t keystream_bytes);
+
   // Changes the framing from the next line on: after the WebSocket upgrade, or per relayed line.
   void set_framing(LineFraming framing);
   const LineFraming& framing() const { return framing_; }

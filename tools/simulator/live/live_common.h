@@ -1,0 +1,25 @@
+// What the three live commands share: their messages on stderr, the keys file, the seed, and where
+// a client connects.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "live_link.h"
+#include "live_options.h"
+#include "ovms/keys.h"
+#include "tls.h"
+
+namespace ovms::sim::live {
+
+// "ovms-sim car: <what>" on stderr. Never given a secret.
+void say(const LiveOptions& o, const std::string& what);
+// The keys file, or nullopt after saying why.
+std::optional<KeyStore> load_keys(const LiveOptions& o);
+// --seed, or random bits from OpenSSL.
+uint64_t seed_of(const LiveOptions& o);
+// Resolves --connect and prepares --tls. False after saying why.
+bool client_target(const LiveOptions& o, ClientTarget& target, TlsContext& tls);
+
+}  // namespace ovms::sim::live
