@@ -250,13 +250,26 @@ class LiveInterface(unittest.TestCase):
     def test_without_permission_the_error_names_the_capability(self):
         # As root (CI), run it as nobody; as anyone else, this very user already lacks the capabilities.
         prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
-        p = subprocess.run([*prefix, OVMSDUMP, "-i", "lo"], capture_output=True, timeout=60)
+        binary, where = OVMSDUMP, None
+        if prefix:
+            # The build tree may sit in a folder nobody cannot enter (mktemp -d is 0700): run a copy from
+            # a folder of its own that nobody can reach.
+            where = tempfile.mkdtemp(prefix="ovmsdump-nobody-")
+            os.chmod(where, 0o755)
+            binary = os.path.join(where, "ovmsdump")
+            shutil.copy2(OVMSDUMP, binary)
+            os.chmod(binary, 0o755)
+        try:
+            p = subprocess.run([*prefix, binary, "-i", "lo"], capture_output=True, timeout=60)
+        finally:
+            if where:
+                shutil.rmtree(where, ignore_errors=True)
         err = p.stderr.decode()
         self.assertEqual(p.returncode, 1, err)
         self.assertIn("cannot capture on interface 'lo': permission denied", err)
         self.assertIn("CAP_NET_RAW", err)
         self.assertIn("Run it as root", err)
-        self.assertIn(f"setcap cap_net_raw,cap_net_admin=eip {os.path.realpath(OVMSDUMP)}", err)
+        self.assertIn(f"setcap cap_net_raw,cap_net_admin=eip {os.path.realpath(binary)}", err)
         self.assertEqual(p.stdout, b"")
 
     def test_D_lists_interfaces_and_a_missing_one_points_to_it(self):
