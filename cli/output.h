@@ -2,6 +2,9 @@
 // do not mean a million write calls.
 #pragma once
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <string>
 
@@ -17,9 +20,11 @@ class Output {
     if (buf_.size() >= kFlushAt) flush();
   }
   void flush() {
-    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), f_);
+    errno = 0;
+    bool short_write = !buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size();
     buf_.clear();
-    std::fflush(f_);
+    // The reader went away (| head): end quietly, as tcpdump does; SIGPIPE is ignored so this is seen.
+    if ((std::fflush(f_) != 0 || short_write) && errno == EPIPE) _exit(0);
   }
 
  private:

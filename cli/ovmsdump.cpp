@@ -3,15 +3,18 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "display_filter.h"
+#include "frame_recorder.h"
 #include "options.h"
 #include "output.h"
 #include "ovms/analyzer.h"
 #include "ovms/capture_feed.h"
+#include "ovms/field_text.h"
 #include "ovms/keys.h"
 #include "record_writer.h"
 #include "sources.h"
@@ -23,7 +26,8 @@ namespace {
 
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  // Only where it cannot mix with the output: stdout goes to a file or pipe, stderr to a terminal.
+  explicit Progress(bool enabled) : enabled_(enabled && !isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {}
   void update(const PacketSource& reader) {
     if (!enabled_ || ++calls_ % 4096) return;
     auto now = std::chrono::steady_clock::now();
@@ -45,6 +49,41 @@ class Progress {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// -c N: passes the first N records on, then asks the source to stop (the frame being decoded may
+// hold more lines: they are dropped).
+class CountingSink : public RecordSink {
+ public:
+  CountingSink(uint64_t limit, RecordSink& next, PacketSource& source) : limit_(limit), next_(next), source_(source) {}
+  void on_record(const RecordPtr& r) override {
+    if (seen_ >= limit_) return;
+    next_.on_record(r);
+    if (++seen_ == limit_) source_.request_stop();
+  }
+  void on_response_link(uint64_t a, uint64_t b, uint64_t c) override { next_.on_response_link(a, b, c); }
+  void on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) override {
+    if (seen_ < limit_) next_.on_orphan_diagnostic(conn, d);
+  }
+
+ private:
+  uint64_t limit_, seen_ = 0;
+  RecordSink& next_;
+  PacketSource& source_;
+};
+
+std::optional<std::vector<FieldText>> resolve_fields(const DumpOptions& o) {
+  std::vector<FieldText> out;
+  for (const std::string& name : o.fields.fields) {
+    std::string error;
+    auto f = FieldText::resolve(name, error);
+    if (!f) {
+      std::fprintf(stderr, "ovmsdump: -e '%s': %s\n", name.c_str(), error.c_str());
+      return std::nullopt;
+    }
+    out.push_back(*f);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +94,9 @@ int main(int argc, char** argv) {
   if (o.list_interfaces) return print_interfaces();
   std::optional<DisplayFilter> filter;
   if (o.display_filter && !(filter = compile_display_filter(*o.display_filter))) return 2;
+  auto fields = resolve_fields(o);
+  if (!fields) return 2;
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is seen as EPIPE and ends ovmsdump quietly (output.h)
 
   std::optional<KeyStore> keys;
   if (o.keys) {
@@ -80,21 +122,32 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  FrameRecorder recorder;
+  if (!o.write_file.empty() && !recorder.open(o.write_file, source->streaming(), error)) {
+    std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
+    return 1;
+  }
+
   AnalyzerOptions ao;
   ao.ports.insert(o.extra_ports.begin(), o.extra_ports.end());
   ao.detect_by_content = o.content_detection;
   Output out(stdout), err(stderr);
-  RecordWriter writer(o, out, err);
+  RecordWriter writer(o, out, err, std::move(*fields));
   WriterThread sink(writer);  // decoding here, formatting and writing on a second thread
   std::optional<FilteringSink> filtered;
-  if (filter) filtered.emplace(*filter, sink);
-  CaptureAnalyzer analyzer(keys ? &*keys : nullptr, filtered ? static_cast<RecordSink&>(*filtered) : sink, ao);
+  std::optional<CountingSink> counted;
+  RecordSink* first = &sink;
+  if (o.count) first = &counted.emplace(o.count, *first, *source);
+  if (filter) first = &filtered.emplace(*filter, *first);
+  CaptureAnalyzer analyzer(keys ? &*keys : nullptr, *first, ao);
   sink.set_connections(&analyzer.connections());
 
   Progress progress(o.progress);
   CaptureFeed feed(analyzer, sink);
   // Input that arrives over time is written out whenever the source waits for more.
   if (source->streaming()) source->set_idle_hook([&sink] { sink.flush(); });
+  // A reader is watching (a terminal, -l): each frame's lines are written as soon as they are decoded.
+  const bool line_by_line = o.line_buffered || isatty(STDOUT_FILENO);
   StopOnSignals stop_on_signals(*source);
   try {
     CapturedFrame frame;
@@ -102,7 +155,9 @@ int main(int argc, char** argv) {
       PacketSource::Status st = source->read(frame);
       if (st == PacketSource::Status::Frame) {
         progress.update(*source);
+        if (!o.write_file.empty()) recorder.frame(frame);
         feed.frame(frame);
+        if (line_by_line) sink.flush();
         if (feed.frames() % 4096 == 0) feed.report_drops(*source);
         continue;
       }
@@ -123,9 +178,15 @@ int main(int argc, char** argv) {
                  source->error().c_str());
     rc = 1;
   }
+  if (!o.write_file.empty() && !recorder.finish(keys ? &*keys : nullptr, error)) {
+    std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
+    rc = 1;
+  }
   if (o.stats) {
-    Output& dest = o.json ? err : out;
-    dest.buf() += writer.stats().render();
+    // Machine-readable output keeps stdout for its records: the statistics go to stderr, unless -q
+    // leaves stdout for them alone.
+    Output& dest = (o.format == OutputFormat::Text || o.quiet) ? out : err;
+    dest.buf() += o.json ? writer.stats().render_json() : writer.stats().render();
   }
   return rc;
 }

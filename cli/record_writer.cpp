@@ -2,25 +2,68 @@
 
 #include "ovms/json.h"
 #include "ovms/present.h"
-#include "text_output.h"
 
 using namespace ovms;
 
+RecordWriter::RecordWriter(const DumpOptions& o, Output& out, Output& err, std::vector<FieldText> fields)
+    : o_(o), out_(out), err_(err), fields_(std::move(fields)) {
+  layout_.time = o.time;
+  layout_.frames_and_addresses = o.verbose >= 1;
+  layout_.show_secrets = o.show_secrets;
+}
+
 void RecordWriter::record(const LineRecord& r, const ConnectionInfo* conn) {
   if (o_.stats) stats_.count(r);
-  if (o_.json) {
-    append_record_json(out_.buf(), r, conn);
-    out_.buf() += '\n';
-  } else {
-    append_record_text(out_.buf(), r, o_.show_secrets, [this](const Diagnostic& d) { return first_time(d); });
+  if (o_.quiet) return;
+  switch (o_.format) {
+    case OutputFormat::Json:
+      append_record_json(out_.buf(), r, conn);
+      out_.buf() += '\n';
+      break;
+    case OutputFormat::Fields: fields_line(r); break;
+    case OutputFormat::Text:
+      append_record_text(out_.buf(), r, conn, layout_, [this](const Diagnostic& d) { return first_time(d); });
+      break;
   }
   out_.maybe_flush();
 }
 
+void RecordWriter::quoted(std::string& out, const std::string& value) const {
+  if (!o_.fields.quote) {
+    out += value;
+    return;
+  }
+  out += o_.fields.quote;
+  out += value;
+  out += o_.fields.quote;
+}
+
+void RecordWriter::fields_line(const LineRecord& r) {
+  std::string& out = out_.buf();
+  const FieldsOptions& f = o_.fields;
+  if (f.header && !header_written_) {
+    header_written_ = true;
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      if (i) out += f.separator;
+      quoted(out, o_.fields.fields[i]);  // as the user wrote it, as tshark does
+    }
+    out += '\n';
+  }
+  std::string value;
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (i) out += f.separator;
+    value.clear();
+    fields_[i].append(value, r, f.aggregator, f.occurrence);
+    if (!value.empty()) quoted(out, value);  // tshark quotes only fields that have a value
+  }
+  out += '\n';
+}
+
 void RecordWriter::orphan(uint32_t conn, const Diagnostic& d) {
   if (o_.stats) stats_.count_orphan(d);
-  // JSON output holds one object per wire line only, so diagnostics of no line go to stderr there.
-  Output& dest = o_.json ? err_ : out_;
+  if (o_.quiet) return;
+  // JSON and field output hold one row per wire line only, so diagnostics of no line go to stderr there.
+  Output& dest = o_.format != OutputFormat::Text ? err_ : out_;
   if (conn != UINT32_MAX) dest.buf() += present::conn_text(conn) + " ";
   append_diagnostic_text(dest.buf(), d, "");
   dest.maybe_flush();
@@ -28,6 +71,6 @@ void RecordWriter::orphan(uint32_t conn, const Diagnostic& d) {
 
 bool RecordWriter::first_time(const Diagnostic& d) {
   // Both repeat on every connection or every line with the same text; once is enough to read.
-  if (o_.verbose || (d.id != DiagId::DiffersFromGuide && d.id != DiagId::NotDecrypted)) return true;
+  if (o_.verbose >= 2 || (d.id != DiagId::DiffersFromGuide && d.id != DiagId::NotDecrypted)) return true;
   return guide_notes_seen_.insert(d.message).second;
 }

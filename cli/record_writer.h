@@ -1,19 +1,24 @@
-// Formats decoded records as ovmsdump prints them (text or JSON Lines) and keeps the --stats counts.
+// Formats decoded records as ovmsdump prints them (text, JSON Lines or -T fields) and keeps the
+// --stats counts.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "options.h"
 #include "output.h"
 #include "ovms/analyzer.h"
+#include "ovms/field_text.h"
 #include "ovms/record.h"
 #include "stats.h"
+#include "text_output.h"
 
 class RecordWriter {
  public:
-  RecordWriter(const DumpOptions& o, Output& out, Output& err) : o_(o), out_(out), err_(err) {}
+  // `fields`: the resolved -e names (for -T fields).
+  RecordWriter(const DumpOptions& o, Output& out, Output& err, std::vector<ovms::FieldText> fields = {});
 
   void record(const ovms::LineRecord& r, const ovms::ConnectionInfo* conn);
   void orphan(uint32_t conn, const ovms::Diagnostic& d);
@@ -25,13 +30,18 @@ class RecordWriter {
 
  private:
   // Notes on where real code differs from the 2013 guides, and on why lines are not decrypted, repeat
-  // on every connection or line: in text output each distinct one is printed once (--verbose prints
+  // on every connection or line: in text output each distinct one is printed once (-vv prints
   // them all; JSON and --stats always count all).
   bool first_time(const ovms::Diagnostic& d);
+  void fields_line(const ovms::LineRecord& r);
+  void quoted(std::string& out, const std::string& value) const;
 
   const DumpOptions& o_;
   Output& out_;
   Output& err_;
+  std::vector<ovms::FieldText> fields_;
+  bool header_written_ = false;
+  TextLayout layout_;
   Stats stats_;
   std::unordered_set<std::string> guide_notes_seen_;
 };

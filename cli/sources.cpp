@@ -15,7 +15,7 @@ std::unique_ptr<PacketSource> open_source(const DumpOptions& o, std::string& err
   lo.interface = o.interface;
   std::set<uint16_t> ports = AnalyzerOptions{}.ports;  // the OVMS server ports, and -p's
   ports.insert(o.extra_ports.begin(), o.extra_ports.end());
-  lo.filter = default_capture_filter(ports, false);
+  lo.filter = o.capture_filter ? *o.capture_filter : default_capture_filter(ports, false);
   LiveError kind = LiveError::None;
   auto live = LiveCapture::open(lo, error, &kind);
   if (!live) {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "ovms/json.h"
+
 using namespace ovms;
 
 void Stats::count(const LineRecord& r) {
@@ -31,4 +33,24 @@ std::string Stats::render() const {
   for (std::size_t t = 0; t < kTables; ++t) table(present::stat_table_title(static_cast<present::StatTable>(t)), tables_[t]);
   table("Diagnostics by id", diags_);
   return out;
+}
+
+std::string Stats::render_json() const {
+  std::string out = "{\"lines\":" + std::to_string(lines_) + ",\"decrypted\":" + std::to_string(decrypted_);
+  auto table = [&](const char* title, const std::map<std::string, uint64_t>& m) {
+    out += ',';
+    append_json_string(out, title);
+    out += ":{";
+    bool first = true;
+    for (const auto& [k, v] : m) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, k);
+      out += ':' + std::to_string(v);
+    }
+    out += '}';
+  };
+  for (std::size_t t = 0; t < kTables; ++t) table(present::stat_table_title(static_cast<present::StatTable>(t)), tables_[t]);
+  table("Diagnostics by id", diags_);
+  return out + "}\n";
 }

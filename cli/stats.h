@@ -14,6 +14,8 @@ class Stats {
   void count(const ovms::LineRecord& r);
   void count_orphan(const ovms::Diagnostic& d) { ++diags_[d.def().key]; }
   std::string render() const;
+  // --stats --json: one JSON object {"lines", "decrypted", "<table title>": {key: count}, ...}.
+  std::string render_json() const;
 
  private:
   static constexpr std::size_t kTables = static_cast<std::size_t>(ovms::present::StatTable::kCount);

@@ -1,6 +1,9 @@
 #include "text_output.h"
 
+#include <algorithm>
+
 #include "ovms/present.h"
+#include "time_format.h"
 
 using namespace ovms;
 
@@ -20,23 +23,35 @@ void append_diagnostic_text(std::string& out, const Diagnostic& d, const char* i
   out += '\n';
 }
 
-void append_record_text(std::string& out, const LineRecord& r, bool show_secrets,
+void append_record_text(std::string& out, const LineRecord& r, const ConnectionInfo* conn, TextLayout& layout,
                         const std::function<bool(const Diagnostic&)>& show) {
   using present::Column;
   const present::RecordView v = present::view_of(r);
-  const present::Options o{show_secrets};
-  out += present::column_text(Column::Time, v, o);
+  const present::Options o{layout.show_secrets};
+  if (layout.first_ts < 0) layout.first_ts = r.ts;
+  std::size_t col = out.size();
+  if (layout.frames_and_addresses) {
+    out += std::to_string(r.frame);
+    pad_to(out, col, 6);
+  }
+  append_time(out, r.ts, layout.time, layout.first_ts);
   out += ' ';
   out += present::column_text(Column::Conn, v, o);
   out += ' ';
+  if (layout.frames_and_addresses && conn) {
+    // client -> server whichever way the line goes, then the direction: as the connection was opened.
+    out += conn->client_text + " " + conn->server_text + " ";
+  }
   out += present::column_text(Column::Dir, v, o);
   out += ' ';
-  std::size_t col = out.size();
+  col = out.size();
   out += present::column_text(Column::Role, v, o);
-  pad_to(out, col, 7);
+  layout.role_width = std::max(layout.role_width, out.size() - col + 1);
+  pad_to(out, col, layout.role_width);
   col = out.size();
   out += present::column_text(Column::Vehicle, v, o);
-  pad_to(out, col, 8);
+  layout.vehicle_width = std::max(layout.vehicle_width, out.size() - col + 1);
+  pad_to(out, col, layout.vehicle_width);
   out += present::headline(v, o);
   out += '\n';
   for (const Diagnostic& d : r.diags)

@@ -244,7 +244,7 @@ class LiveInterface(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         got = [line_view(json.loads(l)) for l in lines]
         self.assertEqual(got, want)
-        self.assertIn("Lines by vehicle:", err, "--stats after Ctrl-C")
+        self.assertIn('"Lines by vehicle":{', err, "--stats (one JSON object with --json) after Ctrl-C")
         self.assertNotIn("capture.dropped", err)
 
     def test_without_permission_the_error_names_the_capability(self):

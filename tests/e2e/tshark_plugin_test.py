@@ -145,7 +145,8 @@ def by_frame(records, value, last_frame=None):
 
 def ovmsdump_text(pcap, keys=KEYS):
     """ovmsdump's text output: the record lines (time #conn dir role vehicle message summary), in order."""
-    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "--no-progress"], capture_output=True, timeout=TIMEOUT)
+    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "--no-progress", "-t", "u"], capture_output=True,
+                       timeout=TIMEOUT)
     if p.returncode != 0:
         raise AssertionError(f"ovmsdump -r {pcap} exited {p.returncode}: {p.stderr.decode()}")
     return [line for line in p.stdout.decode().splitlines() if re.match(r"^\d\d:\d\d:\d\d\.\d{6} #\d+ ", line)]
@@ -153,20 +154,12 @@ def ovmsdump_text(pcap, keys=KEYS):
 
 def ovmsdump_stats(pcap, keys=KEYS):
     """ovmsdump --stats tables: {title: {key: count}} (the per-diagnostic table left out)."""
-    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "--json", "--stats", "--no-progress"], capture_output=True,
-                       timeout=TIMEOUT)
+    p = subprocess.run([OVMSDUMP, "-r", pcap, "-k", keys, "-q", "--json", "--stats", "--no-progress"],
+                       capture_output=True, timeout=TIMEOUT)
     if p.returncode != 0:
         raise AssertionError(f"ovmsdump --stats -r {pcap} exited {p.returncode}: {p.stderr.decode()}")
-    tables, table = {}, None
-    for line in p.stderr.decode().splitlines():
-        m = re.match(r"^(\S.*):$", line)
-        if m:
-            table = tables.setdefault(m.group(1), {}) if m.group(1).startswith("Lines by ") else None
-            continue
-        m = re.match(r"^  (\S.*?)\s+(\d+)$", line)
-        if m and table is not None:
-            table[m.group(1)] = int(m.group(2))
-    return tables
+    stats = json.loads(p.stdout)  # -q --stats --json: one JSON object on stdout
+    return {title: table for title, table in stats.items() if title.startswith("Lines by ")}
 
 
 def tshark_stats(pcap, *extra):
