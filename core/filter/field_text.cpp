@@ -28,10 +28,35 @@ const std::string& FieldText::name() const { return ref_->name->abbrev; }
 
 namespace {
 
+// Text as tshark writes a string field: control characters and the backslash escaped C-style, so a
+// value never breaks the line or the columns.
+void append_escaped(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+}
+
 void append_value(std::string& out, const FieldName& n, const filter::Value& v) {
   char buf[64];
   switch (v.kind) {
-    case filter::Value::Kind::Text: out.append(v.s.data(), v.s.size()); return;
+    case filter::Value::Kind::Text: append_escaped(out, v.s); return;
     case filter::Value::Kind::Double:
       if (n.type == NameType::Time) std::snprintf(buf, sizeof buf, "%.9f", v.d);
       else std::snprintf(buf, sizeof buf, "%.15g", v.d);
