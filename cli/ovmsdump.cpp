@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <set>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -68,6 +69,22 @@ class CountingSink : public RecordSink {
   uint64_t limit_, seen_ = 0;
   RecordSink& next_;
   PacketSource& source_;
+};
+
+// Notes the connections of the records that reach it (for -w with -Y).
+class ConnectionTap : public RecordSink {
+ public:
+  explicit ConnectionTap(RecordSink& next) : next_(next) {}
+  void on_record(const RecordPtr& r) override {
+    conns.insert(r->conn);
+    next_.on_record(r);
+  }
+  void on_response_link(uint64_t a, uint64_t b, uint64_t c) override { next_.on_response_link(a, b, c); }
+  void on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) override { next_.on_orphan_diagnostic(conn, d); }
+  std::set<uint32_t> conns;
+
+ private:
+  RecordSink& next_;
 };
 
 std::optional<std::vector<FieldText>> resolve_fields(const DumpOptions& o) {
@@ -136,7 +153,11 @@ int main(int argc, char** argv) {
   WriterThread sink(writer);  // decoding here, formatting and writing on a second thread
   std::optional<FilteringSink> filtered;
   std::optional<CountingSink> counted;
+  std::optional<ConnectionTap> tap;
   RecordSink* first = &sink;
+  // -w with -Y on a file: the connections of the matching messages are written in a second pass.
+  const bool write_selected = !o.write_file.empty() && filter && !source->streaming();
+  if (write_selected) first = &tap.emplace(*first);
   if (o.count) first = &counted.emplace(o.count, *first, *source);
   if (filter) first = &filtered.emplace(*filter, *first);
   CaptureAnalyzer analyzer(keys ? &*keys : nullptr, *first, ao);
@@ -149,13 +170,15 @@ int main(int argc, char** argv) {
   // A reader is watching (a terminal, -l): each frame's lines are written as soon as they are decoded.
   const bool line_by_line = o.line_buffered || isatty(STDOUT_FILENO);
   StopOnSignals stop_on_signals(*source);
+  uint64_t last_frame = 0;
   try {
     CapturedFrame frame;
     while (true) {
       PacketSource::Status st = source->read(frame);
       if (st == PacketSource::Status::Frame) {
         progress.update(*source);
-        if (!o.write_file.empty()) recorder.frame(frame);
+        if (!o.write_file.empty() && !write_selected) recorder.frame(frame);
+        last_frame = frame.number;
         feed.frame(frame);
         if (line_by_line) sink.flush();
         if (feed.frames() % 4096 == 0) feed.report_drops(*source);
@@ -176,6 +199,10 @@ int main(int argc, char** argv) {
   if (!source->error().empty()) {
     std::fprintf(stderr, "ovmsdump: %s: %s (everything before it was decoded)\n", source->name().c_str(),
                  source->error().c_str());
+    rc = 1;
+  }
+  if (write_selected && !recorder.write_connections(o.read_file, last_frame, tap->conns, analyzer.connections(), error)) {
+    std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
     rc = 1;
   }
   if (!o.write_file.empty() && !recorder.finish(keys ? &*keys : nullptr, error)) {

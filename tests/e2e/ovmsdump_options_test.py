@@ -143,6 +143,19 @@ class Write(unittest.TestCase):
         self.assertEqual([json.loads(l) for l in first], again[:40])
         self.assertLessEqual(len(again), 41)
 
+    def test_w_with_y_writes_the_connections_of_the_matching_messages(self):
+        out = os.path.join(TMP, "sel.pcapng")
+        flt = 'vehicle == "PARA2" && paranoid'
+        strip = lambda r: {k: v for k, v in r.items() if k not in ("frame", "conn", "response_to", "diag", "handshake")}
+        want = records(ALL, "-Y", flt)
+        self.assertGreater(len(want), 0)
+        self.assertEqual(records(ALL, "-Y", flt, "-w", out), want)
+        again = records(out, "-Y", flt, keys=out + ".keys.yaml")
+        self.assertEqual([strip(r) for r in again], [strip(r) for r in want], "the filtered messages decode again")
+        # Only those connections: every line of the written file is PARA2's, and it is smaller.
+        self.assertEqual({r["vehicle"] for r in records(out, keys=out + ".keys.yaml")}, {"PARA2"})
+        self.assertLess(os.path.getsize(out), os.path.getsize(ALL))
+
     @unittest.skipUnless(HAVE_TSHARK, "tshark or the plugin not available")
     def test_tshark_decodes_what_w_wrote(self):
         out = os.path.join(TMP, "t.pcapng")
