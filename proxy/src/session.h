@@ -93,6 +93,7 @@ class Session : public QObject {
   bool connected_ = false;
   bool paused_[2] = {false, false};
   bool open_[2] = {true, false};
+  bool eof_pending_[2] = {false, false};  // the peer closed, but bytes it sent are still to be read
   bool done_ = false;
   std::function<bool(const LineRecord&, Leg)> intercept_;
   QString lastState_;
