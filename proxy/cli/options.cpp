@@ -8,7 +8,7 @@ namespace {
 
 const char kUsage[] =
     "usage: ovms-proxy --upstream HOST:PORT [--listen ADDR:PORT] [-k KEYS] [--json] [-Y FILTER]\n"
-    "                  [--rules RULES.yaml] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
+    "                  [--rules RULES.yaml] [--record FILE.pcapng] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
     "                  [--upstream-insecure] [--bound BYTES]\n"
     "\n"
     "A decrypting man-in-the-middle between OVMS v2 clients (cars, apps) and their server: prints every\n"
@@ -20,6 +20,8 @@ const char kUsage[] =
     "  -k KEYS             keys file (keys/README.md); without it bytes pass through undecrypted\n"
     "  --json              JSON Lines (ovmsdump's objects plus leg, changed, dropped, injected, to_proxy)\n"
     "  -Y FILTER           show only the lines a filter selects (never changes what is relayed)\n"
+    "  --record FILE      both legs as pcapng (0600, readable if interrupted), keys beside it\n"
+    "                      (FILE without .pcapng + .keys.yaml)\n"
     "  --rules FILE        drop/set/replace/delay/answer/inject rules (proxy/README.md)\n"
     "  --stats             at exit: how often each rule was used, sessions accepted\n"
     "  --show-secrets      passwords in summaries (redacted by default)\n"
@@ -122,10 +124,6 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
   }
   if (o.tls && (o.cert.empty() || o.key.empty())) {
     std::fprintf(stderr, "ovms-proxy: --tls needs --cert CERT.pem and --key KEY.pem for the car's leg\n");
-    return std::nullopt;
-  }
-  if (!o.record.empty()) {
-    std::fprintf(stderr, "ovms-proxy: --record is not available yet in this build\n");
     return std::nullopt;
   }
   return o;

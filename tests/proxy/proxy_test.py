@@ -2,7 +2,7 @@
 """ovms-proxy end to end, on 127.0.0.1 with free ports: the simulator's live server, car and app
 (ovms-sim serve|car|app) talk through ovms-proxy. Every check reads what a real peer received.
 
-usage: proxy_test.py OVMS_PROXY OVMS_SIM KEYS
+usage: proxy_test.py OVMS_PROXY OVMS_SIM KEYS OVMSDUMP
 """
 import hashlib
 import json
@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-PROXY, SIM, KEYS_SRC = sys.argv[1:4]
+PROXY, SIM, KEYS_SRC, OVMSDUMP = sys.argv[1:5]
 TMP = tempfile.mkdtemp(prefix="proxy_test.")
 KEYS = os.path.join(TMP, "keys.yaml")
 with open(KEYS_SRC) as f, open(KEYS, "w") as g:
@@ -179,6 +179,28 @@ def test_upstream_refused():
     check("upstream_unreachable" in err or "unreachable" in err, f"... and says why: {err.strip()[-200:]}")
 
 
+def test_record():
+    """--record, ended by SIGINT: ovmsdump decodes every line of both legs with the keys written beside."""
+    cap = os.path.join(TMP, "rec.pcapng")
+    rig = Rig(["--record", cap])
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rig.stop() == 0, "SIGINT with --record ends with status 0")
+    keys = os.path.join(TMP, "rec.keys.yaml")
+    check(os.stat(cap).st_mode & 0o777 == 0o600 and os.stat(keys).st_mode & 0o777 == 0o600,
+          "the capture and its keys are 0600")
+    r = subprocess.run([OVMSDUMP, "-r", cap, "-k", keys, "--json"], capture_output=True, text=True)
+    recs = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and recs, f"ovmsdump reads the recording (rc {r.returncode}: {r.stderr.strip()[-200:]})")
+    msgs = [m for m in recs if m.get("kind") == "message"]
+    check(msgs and all(m.get("plain") is not None for m in msgs), "every message line of the recording decrypts")
+    conns = {m["conn"] for m in msgs}
+    check(len(conns) == 4, f"both legs of both sessions are in it: connections {sorted(conns)}")
+    s_count = sum(1 for m in msgs if m.get("code") == "S")
+    check(s_count >= 4, f"the car's S is on its leg and the server's leg, and the app's two: {s_count}")
+    check(any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in msgs),
+          "the C7 answer is in the recording")
+
+
 def test_backpressure():
     """A receiver that does not read while the sender floods: the proxy stops reading the sender (its
     memory stays bounded), and once the receiver reads, every byte arrives in order."""
@@ -239,7 +261,7 @@ def test_bad_rules():
 
 
 for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_backpressure]:
+          test_upstream_refused, test_record, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
