@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     if (args.isSet(frame)) {
       const auto& recs = w.store().records();
       for (std::size_t i = 0; i < recs.size(); ++i)
-        if (recs[i]->frame >= args.value(frame).toULongLong()) {
+        if (recs[i]->frame >= args.value(frame).toULongLong() && w.messageModel()->modelRow(i)) {
           w.selectStoreRow(i);
           break;
         }

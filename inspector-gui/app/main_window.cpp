@@ -96,6 +96,8 @@ MainWindow::MainWindow() {
   main->setStretchFactor(0, 1);
   main->setStretchFactor(1, 1);
   setCentralWidget(main);
+  main->setSizes({380, 520});
+  bottom->setSizes({560, 840});
 
   status_ = new QLabel(tr("Open a capture: File › Open (Ctrl+O), or drop one here"));
   progress_ = new QProgressBar;

@@ -9,8 +9,9 @@ double RoundTrips::max() const { return seconds.empty() ? 0 : *std::max_element(
 double RoundTrips::median() const {
   if (seconds.empty()) return 0;
   std::vector<double> s = seconds;
-  std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
-  return s[s.size() / 2];
+  std::sort(s.begin(), s.end());
+  std::size_t n = s.size();
+  return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 void Statistics::add(const RecordStore& store, std::size_t from) {

@@ -93,6 +93,7 @@ bool ChartPanel::addField(const QString& name) {
   for (const auto& s : shown_)
     if (s == n) return true;
   shown_.push_back(n);
+  if (int i = choice_->findData(name); i >= 0) choice_->setCurrentIndex(i);
   collect_series(store_, n, 0, data_[n]);
   rebuild();
   return true;
@@ -132,7 +133,7 @@ void ChartPanel::rebuild() {
     double lo = INFINITY, hi = -INFINITY;
     for (const auto& [vehicle, points] : data_[f]) {
       auto* s = new QLineSeries;
-      s->setName(QString::fromStdString(vehicle + " " + f));
+      s->setName(QString::fromStdString(shown_.size() == 1 ? vehicle : vehicle + " " + f));
       QList<QPointF> pts;
       pts.reserve(static_cast<int>(points.size()));
       for (const auto& p : points) {

@@ -104,7 +104,9 @@ void MapView::paintEvent(QPaintEvent*) {
   int k = 0;
   int legend_y = 16;
   for (const auto& [vehicle, pts] : tracks_) {
-    QColor c = kTrackColours[k++ % 6];
+    // Six fixed colours, then evenly spaced hues: every vehicle its own colour in the legend.
+    QColor c = tracks_.size() <= 6 ? kTrackColours[k] : QColor::fromHsv(k * 360 / static_cast<int>(tracks_.size()), 200, 200);
+    ++k;
     QPainterPath path;
     for (std::size_t i = 0; i < pts.size(); ++i) {
       QPointF q = project(pts[i].lat, pts[i].lon);
