@@ -279,18 +279,22 @@ void MainWindow::chooseKeys() {
 
 void MainWindow::startLive() {
   LiveDialog dialog(this);
-  if (dialog.exec() != QDialog::Accepted) return;
+  if (dialog.exec() == QDialog::Accepted) startLiveCapture(dialog.interfaceName(), dialog.filter());
+}
+
+bool MainWindow::startLiveCapture(const QString& interface, const QString& filter) {
   QString error;
-  auto worker = open_live_capture(dialog.interfaceName(), dialog.filter(), keys_, error);
+  auto worker = open_live_capture(interface, filter, keys_, error);
   if (!worker) {
     showError(tr("Cannot capture"), error);
-    return;
+    return false;
   }
   capture_path_.clear();
   auto* w = worker.get();
   attachSource(std::move(worker));
   stop_live_->setEnabled(true);
   w->start();
+  return true;
 }
 
 void MainWindow::goToFrame() {

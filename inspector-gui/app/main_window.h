@@ -40,6 +40,9 @@ class MainWindow : public QMainWindow {
   bool openCapture(const QString& path);
   // Uses a keys file from now on and decodes the open capture again. False (message shown) on a bad file.
   bool setKeysFile(const QString& path);
+  // Captures live on `interface` with a BPF filter (empty: the default OVMS filter). False with the
+  // reason in the window (a missing capability: which, and the setcap line) when it cannot.
+  bool startLiveCapture(const QString& interface, const QString& filter);
   // Shows the records of `source` (the window takes it); the store is cleared first.
   void attachSource(std::unique_ptr<RecordSource> source);
 
