@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -117,6 +118,7 @@ MainWindow::MainWindow() {
   restoreGeometry(s.value("window/geometry").toByteArray());
   main->restoreState(s.value("window/splitter").toByteArray());
   if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1400, 900);
+  map_->setTileTemplate(s.value("map/tiles").toString());
   keys_path_ = s.value("keys/file").toString();
   if (!keys_path_.isEmpty()) {
     QString err;
@@ -151,6 +153,16 @@ void MainWindow::buildMenus() {
 
   QMenu* go = menuBar()->addMenu(tr("&Go"));
   go->addAction(tr("Go to &Frame…"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::goToFrame);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("Map &Tile Server…"), this, [this] {
+    bool ok = false;
+    QString t = QInputDialog::getText(this, tr("Map tile server"),
+                                      tr("URL template with {z}, {x}, {y} (empty: no tiles, nothing is fetched):"),
+                                      QLineEdit::Normal, map_->tileTemplate(), &ok);
+    if (!ok) return;
+    map_->setTileTemplate(t);
+    QSettings().setValue("map/tiles", t);
+  });
   go->addAction(tr("&Filter"), QKeySequence::Find, this, [this] {
     filter_->setFocus();
     filter_->selectAll();

@@ -2,6 +2,7 @@
 // ovmsdump's own output on the same files (the same core, another front end).
 #include <QAction>
 #include <QDir>
+#include <QWheelEvent>
 #include <algorithm>
 #include <unistd.h>
 #include <QEventLoop>
@@ -240,6 +241,38 @@ class InspectorGuiTest : public QObject {
       for (const auto& p : pts) points += l.store.at(p.row)->effective().code == 'L';
     QVERIFY(locations > 3);
     QCOMPARE(points, locations);
+  }
+
+  // A tile server by URL template (file:// here: no network in tests): the map fetches the tiles it
+  // shows and draws them; without a template it fetches nothing.
+  void mapTiles() {
+    Loaded l;
+    load(kSamples + "/all.pcap", l);
+    QTemporaryDir dir;
+    QPixmap tile(256, 256);
+    tile.fill(Qt::green);
+    for (int z = 0; z <= 19; ++z)
+      for (int x = 0; x < 4; ++x) {  // enough for the world at low zoom; higher levels are not all there
+        QDir().mkpath(dir.filePath(QString("%1/%2").arg(z).arg(x)));
+        for (int y = 0; y < 4; ++y) tile.save(dir.filePath(QString("%1/%2/%3.png").arg(z).arg(x).arg(y)));
+      }
+    MapView map(l.store);
+    map.resize(512, 512);
+    map.storeAppended(0);
+    map.grab();
+    QCOMPARE(map.tilesLoaded(), 0);
+    map.setTileTemplate(QUrl::fromLocalFile(dir.path()).toString() + "/{z}/{x}/{y}.png");
+    // Zoomed out to the whole world: level 1, tiles 0..1 each way.
+    for (int i = 0; i < 12; ++i) {
+      QWheelEvent out(QPointF(256, 256), map.mapToGlobal(QPointF(256, 256)), {}, {0, -120}, Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+      QCoreApplication::sendEvent(&map, &out);
+    }
+    map.grab();
+    QTRY_VERIFY_WITH_TIMEOUT(map.tilesLoaded() > 0, 5000);
+    QImage img = map.grab().toImage();
+    if (qEnvironmentVariableIsSet("INSPECTOR_TEST_DUMP")) img.save(qEnvironmentVariable("INSPECTOR_TEST_DUMP"));
+    QCOMPARE(img.pixelColor(256, 140), QColor(Qt::green));  // far north of every track: a tile, nothing else
   }
 
   // Statistics count as ovmsdump --stats does (one count per line in each table).
