@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ovms/private_file.h"
+
 namespace ovms {
 
 namespace {
@@ -161,19 +163,13 @@ bool PcapWriter::open(const std::string& path, int dlt, std::string& error) {
   path_ = path;
   failed_ = false;
   // Captures can hold secrets (scheme-1 logins are plain text): created 0600, like the keys files we
-  // write and like dumpcap's captures. An existing regular file is narrowed too; a device or a pipe is
-  // left as it is.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  struct stat st;
-  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) && ::fchmod(fd, 0600) != 0) {
-    error = "cannot restrict the mode of capture '" + path + "': " + std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  f_ = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+  // write and like dumpcap's captures.
+  int fd = open_private_file(path, "capture", error);
+  if (fd < 0) return false;
+  f_ = ::fdopen(fd, "wb");
   if (!f_) {
     error = "cannot write capture '" + path + "': " + std::strerror(errno);
-    if (fd >= 0) ::close(fd);
+    ::close(fd);
     return false;
   }
   // Million-record captures: a large buffer turns two small writes per record into few syscalls.

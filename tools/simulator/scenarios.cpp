@@ -55,14 +55,13 @@ const Scenario* find_scenario(const std::string& name) {
 Car& add_car(Sim& sim, const CarProfile& profile, const std::string& owner, const KeyPolicy& keys) {
   sim.server().add_vehicle(profile.vehicle_id, profile.server_password, owner);
   if (keys.write) {
-    KeyEntry e;
+    VehicleKey e;
     e.id = profile.vehicle_id;
     e.server_password = keys.wrong_password ? *keys.wrong_password : profile.server_password;
     if (keys.module_password) e.module_password = profile.module_password;
     if (keys.iccid) e.iccid = profile.iccid;
     if (keys.vin) e.vin = profile.vin;
-    e.comment = keys.comment;
-    sim.keys().add_vehicle(e);
+    sim.keys().add_vehicle(e, keys.comment);
   }
   return sim.make<Car>(sim.client_env(HostKind::Car), profile, sim.rng().fork("car:" + profile.vehicle_id));
 }

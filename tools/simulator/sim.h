@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "addresses.h"
-#include "keys_file.h"
+#include "ovms/keys_writer.h"
 #include "links.h"
 #include "options.h"
 #include "rng.h"
@@ -40,7 +40,7 @@ class Sim : public Dialer {
   const SimOptions& options() const { return options_; }
   World& world() { return world_; }
   Server& server() { return *server_; }
-  KeysFile& keys() { return keys_; }
+  KeysWriter& keys() { return keys_; }
   AddressPlan& addresses() { return addresses_; }
   Rng& rng() { return rng_; }
 
@@ -72,7 +72,7 @@ class Sim : public Dialer {
   World& world_;
   Rng rng_;
   AddressPlan addresses_;
-  KeysFile keys_;
+  KeysWriter keys_;
   std::unique_ptr<Server> server_;
   std::deque<std::unique_ptr<Actor>> actors_;
   uint64_t lines_ = 0;
