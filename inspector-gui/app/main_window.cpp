@@ -28,6 +28,7 @@
 #include "ovms/json.h"
 #include "views/details_view.h"
 #include "views/filter_bar.h"
+#include "views/keys_editor.h"
 #include "views/pictures.h"
 
 namespace inspector {
@@ -139,6 +140,10 @@ void MainWindow::buildMenus() {
   recent_menu_ = file->addMenu(tr("Open &Recent"));
   fillRecentMenu();
   file->addAction(tr("&Keys…"), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::chooseKeys);
+  file->addAction(tr("Edit K&eys…"), this, [this] {
+    KeysEditor editor(keys_, keys_path_, this);
+    if (editor.exec() == QDialog::Accepted) setKeysFile(editor.path());  // decodes again with them
+  });
   file->addSeparator();
   file->addAction(tr("Export messages shown as &JSON Lines…"), this, &MainWindow::exportJson);
   file->addSeparator();

@@ -26,6 +26,8 @@
 #include "views/chart_panel.h"
 #include "views/details_view.h"
 #include "views/filter_bar.h"
+#include "views/keys_editor.h"
+#include <QTableWidget>
 #include "views/map_view.h"
 #include "views/timeline_view.h"
 
@@ -273,6 +275,49 @@ class InspectorGuiTest : public QObject {
     QImage img = map.grab().toImage();
     if (qEnvironmentVariableIsSet("INSPECTOR_TEST_DUMP")) img.save(qEnvironmentVariable("INSPECTOR_TEST_DUMP"));
     QCOMPARE(img.pixelColor(256, 140), QColor(Qt::green));  // far north of every track: a tile, nothing else
+  }
+
+  // The keys editor shows the file's vehicles and accounts, and saves what it holds, 0600, in a file
+  // the core loads back with the same secrets.
+  void keysEditor() {
+    QString error;
+    auto keys = load_keys(kKeys, error);
+    QVERIFY(keys);
+    KeysEditor ed(keys, {});
+    QCOMPARE(static_cast<std::size_t>(ed.vehicles()->rowCount()), keys->vehicles().size());
+    QCOMPARE(static_cast<std::size_t>(ed.accounts()->rowCount()), keys->accounts().size());
+    int r = ed.vehicles()->rowCount();
+    ed.vehicles()->insertRow(r);
+    ed.vehicles()->setItem(r, 0, new QTableWidgetItem("NEWCAR"));
+    ed.vehicles()->setItem(r, 1, new QTableWidgetItem("new, \"quoted\" secret: #1"));
+    QTemporaryDir dir;
+    QString path = dir.filePath("keys.yaml");
+    QVERIFY2(ed.save(path, error), qPrintable(error));
+    QCOMPARE(QFile(path).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+             QFile::Permissions());
+    QStringList warnings;
+    auto back = load_keys(path, error, &warnings);
+    QVERIFY2(back, qPrintable(error));
+    QVERIFY(warnings.isEmpty());
+    QCOMPARE(back->vehicles().size(), keys->vehicles().size() + 1);
+    for (const auto& v : keys->vehicles()) {
+      if (v.id.empty()) continue;
+      const auto* w = back->find_vehicle(v.id);
+      QVERIFY(w);
+      QCOMPARE(w->server_password, v.server_password);
+      QCOMPARE(w->module_password, v.module_password);
+    }
+    QCOMPARE(*back->find_vehicle("NEWCAR")->server_password, std::string("new, \"quoted\" secret: #1"));
+    // The window decodes with the saved file as it did with the original.
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(w.setKeysFile(path));
+    QVERIFY(w.openCapture(kSamples + "/all.pcap"));
+    QVERIFY(wait_loaded(w));
+    QStringList expected = ovmsdump_json(kSamples + "/all.pcap");
+    QCOMPARE(static_cast<qsizetype>(w.store().size()), expected.size());
+    for (std::size_t i = 0; i < w.store().size(); ++i)
+      QCOMPARE(QString::fromStdString(json_of(w.store(), i)), expected[static_cast<int>(i)]);
   }
 
   // Statistics count as ovmsdump --stats does (one count per line in each table).
