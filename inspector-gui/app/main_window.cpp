@@ -21,11 +21,13 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 
 #include "app/live_dialog.h"
 #include "io/open_source.h"
 #include "ovms/json.h"
+#include "ovms/keys_writer.h"
 #include "views/details_view.h"
 #include "views/filter_bar.h"
 #include "views/keys_editor.h"
@@ -155,6 +157,11 @@ void MainWindow::buildMenus() {
     if (source_) source_->cancel();
   });
   stop_live_->setEnabled(false);
+  save_live_ = cap->addAction(tr("Save &As…"), this, [this] {
+    QString p = QFileDialog::getSaveFileName(this, tr("Save live capture"), "capture.pcapng", tr("pcapng (*.pcapng)"));
+    if (!p.isEmpty()) saveLiveCapture(p);
+  });
+  save_live_->setEnabled(false);
 
   QMenu* go = menuBar()->addMenu(tr("&Go"));
   go->addAction(tr("Go to &Frame…"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::goToFrame);
@@ -307,10 +314,38 @@ bool MainWindow::startLiveCapture(const QString& interface, const QString& filte
     return false;
   }
   capture_path_.clear();
+  live_dir_ = std::make_unique<QTemporaryDir>();
+  worker->recordTo(live_dir_->filePath("live.pcapng"));
   auto* w = worker.get();
   attachSource(std::move(worker));
   stop_live_->setEnabled(true);
+  save_live_->setEnabled(true);
   w->start();
+  return true;
+}
+
+bool MainWindow::saveLiveCapture(const QString& path) {
+  if (!live_dir_) {
+    showError(tr("Cannot save"), tr("no live capture to save"));
+    return false;
+  }
+  QString from = live_dir_->filePath("live.pcapng");
+  QFile::remove(path);
+  if (!QFile::copy(from, path)) {
+    showError(tr("Cannot save"), tr("'%1': cannot write it").arg(path));
+    return false;
+  }
+  QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+  if (keys_) {
+    QFileInfo fi(path);
+    QString keys_path = fi.dir().filePath(fi.completeBaseName() + ".keys.yaml");
+    std::string why;
+    if (!ovms::KeysWriter(*keys_).write(keys_path.toStdString(), "keys for " + fi.fileName().toStdString(), why)) {
+      showError(tr("Cannot save keys"), QString::fromStdString(why));
+      return false;
+    }
+  }
+  status_->setText(tr("Saved %1").arg(path));
   return true;
 }
 

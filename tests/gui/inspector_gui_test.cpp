@@ -2,6 +2,8 @@
 // ovmsdump's own output on the same files (the same core, another front end).
 #include <QAction>
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QWheelEvent>
 #include <algorithm>
 #include <unistd.h>
@@ -397,6 +399,18 @@ class InspectorGuiTest : public QObject {
       if (a->text() == "S&top") a->trigger();
     QVERIFY(done.wait(5000));
     QVERIFY(!w.loading());
+    // Saved with its keys, the capture decodes in ovmsdump to the very records the window showed.
+    QTemporaryDir dir;
+    QVERIFY2(w.saveLiveCapture(dir.filePath("live.pcapng")), qPrintable(w.lastError()));
+    QVERIFY(QFile::exists(dir.filePath("live.keys.yaml")));
+    QCOMPARE(QFile(dir.filePath("live.pcapng")).permissions() & (QFile::ReadOther | QFile::ReadGroup), QFile::Permissions());
+    QStringList saved = ovmsdump_json(dir.filePath("live.pcapng"), {}, dir.filePath("live.keys.yaml"));
+    QCOMPARE(static_cast<qsizetype>(w.store().size()), saved.size());
+    for (std::size_t i = 0; i < w.store().size(); ++i) {
+      QJsonObject a = QJsonDocument::fromJson(QByteArray::fromStdString(json_of(w.store(), i))).object();
+      QJsonObject b = QJsonDocument::fromJson(saved[static_cast<int>(i)].toUtf8()).object();
+      for (const char* k : {"frame", "conn", "dir", "vehicle", "wire", "plain", "code", "fields"}) QCOMPARE(a[k], b[k]);
+    }
     car.kill();
     serve.kill();
     car.waitForFinished();
