@@ -724,6 +724,7 @@ const ConnectionDecoder::ResyncIndex& ConnectionDecoder::resync_index(DirState& 
 // first such offset whose whole line reads as text).
 bool ConnectionDecoder::resynchronise(DirState& st, const Bytes& cipher, LineRecord& r) {
   if (!options_.resync_after_gap || cipher.size() < kMsgPrefix.size()) {
+    st.gap_wire_bytes += r.wire.size() + 2;  // its keystream is spent all the same: widen the search
     add(r, DiagId::NotDecrypted, "keystream position lost in a capture gap");
     return false;
   }
