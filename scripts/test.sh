@@ -5,3 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cd build
 ctest --output-on-failure -j 2 "$@"
+cd ..
+# The sanitizer run (docs/reliability.md): ASan + UBSan build of the unit tests, ovmsdump over the
+# samples and the malformed corpus, the fuzz corpus replay. OVMS_SANITIZE=0 skips it.
+[ "${OVMS_SANITIZE:-1}" = 0 ] || scripts/sanitize.sh

@@ -135,6 +135,7 @@ void ConnectionDecoder::gap(Direction dir, uint64_t missing, uint64_t frame) {
                                   std::to_string(missing) + " bytes of the " + direction_name(dir) +
                                       " stream are missing from the capture"});
   if (st.cipher && !st.lost_sync) {
+    st.resync.reset();
     st.at_gap = std::make_unique<Rc4>(st.cipher->rc4());
     st.gap_wire_bytes = 0;
     st.lost_sync = true;
@@ -238,7 +239,9 @@ void ConnectionDecoder::on_line(Direction dir, const FramedLine& line, uint64_t 
   }
 
   bool first_line_of_client = dir == Direction::ClientToServer && phase_ == Phase::AwaitWelcome;
-  if (line.after_gap) {
+  if (line.cut_bytes) {
+    too_long_line(st, line, r);
+  } else if (line.after_gap) {
     // Part of this line is lost: it cannot be trusted, and in scheme 0 its length is unknown.
     r.kind = LineKind::Message;
     st.gap_wire_bytes += line.end - line.begin;
@@ -615,6 +618,26 @@ void ConnectionDecoder::learn_from_ap_record(LineRecord& r, const VehicleKey& fr
   add(r, DiagId::KeyLearned, msg);
 }
 
+// A line past the framer's bound is not decoded (it is no OVMS message: the real peers' buffers are
+// far smaller), but the keystream moves past all of it, so that the lines after it still decrypt.
+void ConnectionDecoder::too_long_line(DirState& st, const FramedLine& line, LineRecord& r) {
+  r.kind = LineKind::Message;
+  const uint64_t total = line.text.size() + line.cut_bytes;
+  add(r, DiagId::LineTooLong, std::to_string(total) + "-byte " + (line.websocket ? "WebSocket message" : "line") +
+                                  ": longer than the decoder's " + std::to_string(Framer::kMaxLine) +
+                                  "-byte bound; its first " + std::to_string(line.text.size()) +
+                                  " bytes are kept, not decoded");
+  if (phase_ != Phase::Session || scheme_ != 0 || !st.cipher || st.lost_sync) return;
+  // Its keystream length is what its base64 decodes to, up to the first byte that is not base64
+  // (decrypt_line's rule); of the part not kept only the end is known: its padding.
+  uint64_t symbols = base64_symbol_run(line.text);
+  if (symbols == line.text.size()) {
+    uint64_t pad = line.cut_end[1] == '=' ? (line.cut_end[0] == '=' ? 2 : 1) : 0;
+    symbols += line.cut_bytes - std::min<uint64_t>(pad, line.cut_bytes);
+  }
+  st.cipher->rc4().skip(base64_decoded_size(symbols));
+}
+
 void ConnectionDecoder::session_line(Direction dir, LineRecord& r) {
   DirState& st = dirs_[static_cast<int>(dir)];
   r.kind = LineKind::Message;
@@ -671,30 +694,66 @@ bool ConnectionDecoder::decrypt_line(DirState& st, LineRecord& r) {
   return true;
 }
 
-// After lost bytes the keystream offset is unknown, but every line starts with "MP-0 ": search the
-// keystream from the state at the gap for the offset where this line decrypts to that prefix.
+// The index of the keystream after the gap, covering at least `window` offsets. It grows by doubling,
+// so a window that widens line by line costs its size in keystream, not its size per line.
+const ConnectionDecoder::ResyncIndex& ConnectionDecoder::resync_index(DirState& st, std::size_t window) {
+  if (!st.resync) st.resync = std::make_unique<ResyncIndex>();
+  ResyncIndex& ix = *st.resync;
+  if (ix.capacity >= window && !ix.group.empty()) return ix;
+  std::size_t cap = std::max({window, ix.capacity * 2, std::size_t(4096)});
+  cap = std::min(cap, std::max(window, options_.resync_window));
+  ix.capacity = cap;
+  ix.keystream.assign(cap + 1 + kMsgPrefix.size(), 0);
+  Rc4 gen(*st.at_gap);
+  gen.apply(ix.keystream.data(), ix.keystream.size());
+  resync_keystream_bytes_ += ix.keystream.size();
+  // Counting sort of the offsets 0..cap by the cipher bytes that decrypt to "MP" there.
+  const auto m = static_cast<uint8_t>(kMsgPrefix[0]), p = static_cast<uint8_t>(kMsgPrefix[1]);
+  auto key = [&](std::size_t o) { return (unsigned(ix.keystream[o] ^ m) << 8) | unsigned(ix.keystream[o + 1] ^ p); };
+  ix.group.assign(65537, 0);
+  for (std::size_t o = 0; o <= cap; ++o) ++ix.group[key(o) + 1];
+  for (std::size_t k = 1; k < ix.group.size(); ++k) ix.group[k] += ix.group[k - 1];
+  ix.offsets.assign(cap + 1, 0);
+  std::vector<uint32_t> next(ix.group.begin(), ix.group.end() - 1);
+  for (std::size_t o = 0; o <= cap; ++o) ix.offsets[next[key(o)]++] = static_cast<uint32_t>(o);
+  return ix;
+}
+
+// After lost bytes the keystream offset is unknown, but every line starts with "MP-0 ": find the
+// offset in the keystream from the state at the gap where this line decrypts to that prefix (the
+// first such offset whose whole line reads as text).
 bool ConnectionDecoder::resynchronise(DirState& st, const Bytes& cipher, LineRecord& r) {
   if (!options_.resync_after_gap || cipher.size() < kMsgPrefix.size()) {
+    st.gap_wire_bytes += r.wire.size() + 2;  // its keystream is spent all the same: widen the search
     add(r, DiagId::NotDecrypted, "keystream position lost in a capture gap");
     return false;
   }
-  std::size_t window = std::min<std::size_t>(options_.resync_window, st.gap_wire_bytes + 4);
-  Rc4 ks_gen(*st.at_gap);
-  Bytes ks(window + cipher.size(), 0);
-  ks_gen.apply(ks.data(), ks.size());
-  for (std::size_t o = 0; o <= window; ++o) {
+  std::size_t window = static_cast<std::size_t>(
+      std::min<uint64_t>(options_.resync_window, st.gap_wire_bytes + 4));
+  const ResyncIndex& ix = resync_index(st, window);
+  const unsigned k = (unsigned(cipher[0]) << 8) | cipher[1];
+  for (uint32_t g = ix.group[k]; g < ix.group[k + 1]; ++g) {
+    const std::size_t o = ix.offsets[g];
+    if (o > window) break;  // ascending: the rest are past the window too
     bool prefix = true;
-    for (std::size_t i = 0; i < kMsgPrefix.size() && prefix; ++i)
-      prefix = (ks[o + i] ^ cipher[i]) == static_cast<uint8_t>(kMsgPrefix[i]);
+    for (std::size_t i = 2; i < kMsgPrefix.size() && prefix; ++i)
+      prefix = (ix.keystream[o + i] ^ cipher[i]) == static_cast<uint8_t>(kMsgPrefix[i]);
     if (!prefix) continue;
-    Bytes plain(cipher.size());
-    for (std::size_t i = 0; i < cipher.size(); ++i) plain[i] = ks[o + i] ^ cipher[i];
+    Bytes plain(cipher);
+    if (o + cipher.size() <= ix.keystream.size()) {
+      for (std::size_t i = 0; i < cipher.size(); ++i) plain[i] ^= ix.keystream[o + i];
+    } else {  // a line longer than the index's keystream: generate its own (rare: the prefix matched)
+      Rc4 at(*st.at_gap);
+      at.skip(o);
+      at.apply(plain.data(), plain.size());
+    }
     if (!looks_like_text(plain.data(), plain.size())) continue;
     Rc4 resumed(*st.at_gap);
     resumed.skip(o + cipher.size());
     st.cipher->rc4() = std::move(resumed);
     st.lost_sync = false;
     st.at_gap.reset();
+    st.resync.reset();
     add(r, DiagId::Resynchronised, "found \"MP-0 \" at keystream offset +" + std::to_string(o) +
                                        " after the gap; decrypting again from here");
     r.plain = std::string(plain.begin(), plain.end());
@@ -800,6 +859,7 @@ void ConnectionDecoder::pair_command(LineRecord& r, RecordSink& sink) {
   if (m.code != 'C' && m.code != 'c') return;
   const FieldValue* num = m.field("command");
   if (!num || num->kind != FieldValue::Kind::Int) return;
+  if (num->i < INT32_MIN || num->i > INT32_MAX) return;  // no command has such a number: nothing to pair
   int cmd = static_cast<int>(num->i);
   if (m.code == 'C') {
     pending_commands_[{static_cast<int>(r.dir), cmd}].push_back(Pending{r.id, r.frame});
@@ -822,8 +882,9 @@ void ConnectionDecoder::pair_command(LineRecord& r, RecordSink& sink) {
   if (m.command && m.command->multi_line && result && result->kind == FieldValue::Kind::Int && result->i == 0) {
     if (index && count && index->kind == FieldValue::Kind::Int && count->kind == FieldValue::Kind::Int) {
       // The car numbers 0..N-1 of N; the server (30-32) numbers 1..N of N.
-      int64_t final_index = m.command->answered_by_server ? count->i : count->i - 1;
-      last = index->i >= final_index;
+      // Compared as index + 1 >= count for the car: count - 1 overflows for a count of INT64_MIN.
+      last = m.command->answered_by_server ? index->i >= count->i
+                                           : index->i == INT64_MAX || index->i + 1 >= count->i;
     } else if (cmd == 41) {
       last = m.fields.size() > 2;  // c41,0 is the ack; c41,0,<reply> follows asynchronously
     }

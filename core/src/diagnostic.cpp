@@ -14,6 +14,7 @@ constexpr DiagDef kDiags[] = {
     {DiagId::LineEmpty, "line.empty", S::Warning, G::Protocol, "Empty line after login (peers drop the connection)"},
     {DiagId::LineBareLf, "line.bare_lf", S::Note, G::Protocol, "Line ends with LF only (as Android sends)"},
     {DiagId::LineTooLongForCar, "line.too_long_for_car", S::Warning, G::Protocol, "Line longer than the v3 car can receive"},
+    {DiagId::LineTooLong, "line.too_long", S::Error, G::Malformed, "Line longer than the decoder's 64 MiB bound: cut, not decoded"},
     {DiagId::HandshakeMissing, "handshake.missing", S::Warning, G::Decryption, "No welcome seen: cannot decrypt"},
     {DiagId::HandshakeMalformed, "handshake.malformed", S::Error, G::Malformed, "Malformed welcome line"},
     {DiagId::HandshakeUnexpected, "handshake.unexpected", S::Warning, G::Protocol, "Welcome or message out of place"},

@@ -1,5 +1,6 @@
 #include "ovms/framer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,7 +14,28 @@ void Framer::emit(std::string_view text, uint64_t begin, uint64_t end, bool bare
   line.bare_lf = bare_lf;
   line.after_gap = partial_gap_;
   partial_gap_ = false;
+  set_cut(line, text);
   cb(line);
+}
+
+void Framer::drop(const char* p, std::size_t n) {
+  cut_ += n;
+  for (std::size_t k = n > 3 ? n - 3 : 0; k < n; ++k) {
+    if (tail_len_ == 3) { tail_[0] = tail_[1]; tail_[1] = tail_[2]; tail_len_ = 2; }
+    tail_[tail_len_++] = p[k];
+  }
+}
+
+// Moves what drop() counted into `line` (whose kept text is `kept`), and starts counting anew.
+void Framer::set_cut(FramedLine& line, std::string_view kept) {
+  if (cut_ == 0) return;
+  std::string last(kept.substr(kept.size() < 2 ? 0 : kept.size() - 2));
+  last.append(tail_, tail_len_);
+  line.cut_bytes = cut_;
+  line.cut_end[0] = last.size() >= 2 ? last[last.size() - 2] : 0;
+  line.cut_end[1] = last.empty() ? 0 : last.back();
+  cut_ = 0;
+  tail_len_ = 0;
 }
 
 std::optional<WebSocketFrameHeader> parse_websocket_frame_header(const uint8_t* f, std::size_t avail) {
@@ -61,6 +83,7 @@ void Framer::feed_lines(const uint8_t* data, std::size_t len, const Callback& cb
       std::size_t take = len - i;
       if (partial_.size() + take > kMaxLine) take = partial_.size() < kMaxLine ? kMaxLine - partial_.size() : 0;
       partial_.append(p + i, take);
+      drop(p + i + take, len - i - take);
       pos_ += len - i;
       return;
     }
@@ -69,15 +92,23 @@ void Framer::feed_lines(const uint8_t* data, std::size_t len, const Callback& cb
     uint64_t begin = partial_.empty() ? pos_ : partial_begin_;
     std::string_view text;
     if (partial_.empty()) {
-      text = std::string_view(p + i, line_len);  // the common case: no copy
+      text = std::string_view(p + i, std::min(line_len, kMaxLine));  // the common case: no copy
+      if (line_len > kMaxLine) drop(p + i + kMaxLine, line_len - kMaxLine);
     } else {
       std::size_t take = line_len;
       if (partial_.size() + take > kMaxLine) take = partial_.size() < kMaxLine ? kMaxLine - partial_.size() : 0;
       partial_.append(p + i, take);
+      drop(p + i + take, line_len - take);
       text = partial_;
     }
-    bool bare_lf = text.empty() || text.back() != '\r';
-    if (!bare_lf) text.remove_suffix(1);
+    bool bare_lf;
+    if (cut_ > 0) {  // the line end's CR, if any, is the last byte dropped
+      bare_lf = tail_[tail_len_ - 1] != '\r';
+      if (!bare_lf) { --cut_; --tail_len_; }
+    } else {
+      bare_lf = text.empty() || text.back() != '\r';
+      if (!bare_lf) text.remove_suffix(1);
+    }
     pos_ += line_len + 1;
     emit(text, begin, pos_, bare_lf, cb);
     partial_.clear();
@@ -120,14 +151,25 @@ void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& c
     off += hdr + static_cast<std::size_t>(plen);
     uint64_t end = partial_begin_ + off;
     if (!h->carries_data()) continue;  // ping, pong, close: ignored, as the server does
-    if (opcode != 0) fragments_.clear();
-    fragments_ += payload;
+    if (opcode != 0) {
+      fragments_.clear();
+      cut_ = 0;
+      tail_len_ = 0;
+    }
+    // Fragments join up to the line cap like a line does; the rest is counted, not kept.
+    std::size_t take = std::min(payload.size(), kMaxLine - std::min(kMaxLine, fragments_.size()));
+    fragments_.append(payload, 0, take);
+    drop(payload.data() + take, payload.size() - take);
     if (!fin) { in_fragments_ = true; continue; }
     in_fragments_ = false;
     std::string text = std::move(fragments_);
     fragments_.clear();
     // The server strips one trailing LF from inbound frames (a CR stays).
-    if (strip_lf_ && !text.empty() && text.back() == '\n') text.pop_back();
+    if (cut_ > 0) {
+      if (strip_lf_ && tail_[tail_len_ - 1] == '\n') { --cut_; --tail_len_; }
+    } else if (strip_lf_ && !text.empty() && text.back() == '\n') {
+      text.pop_back();
+    }
     FramedLine line;
     line.text = text;
     line.begin = begin;
@@ -136,6 +178,7 @@ void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& c
     line.masked = masked;
     line.after_gap = partial_gap_;
     partial_gap_ = false;
+    set_cut(line, text);
     cb(line);
   }
   partial_.erase(0, off);
@@ -184,6 +227,7 @@ void Framer::finish(const Callback& cb) {
   line.end = pos_;
   line.unterminated = true;
   line.after_gap = partial_gap_;
+  set_cut(line, partial_);
   cb(line);
   partial_.clear();
   partial_gap_ = false;

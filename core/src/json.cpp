@@ -1,7 +1,10 @@
 #include "ovms/json.h"
 
+#include "ovms/utf8.h"
+
 #include <charconv>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -20,8 +23,17 @@ void append_uint(std::string& out, uint64_t v) {
   out.append(buf, static_cast<std::size_t>(res.ptr - buf));
 }
 
-// Epoch seconds with microseconds, without printf's floating-point machinery.
+// Epoch seconds with microseconds, without printf's floating-point machinery. A time stamp whose
+// microseconds do not fit an int64 (a pcapng time near 2^64 units) is written as the double it is,
+// never cast: the cast would wrap (or be undefined) and print a time that is not in the capture.
 void append_ts(std::string& out, double ts) {
+  if (!std::isfinite(ts)) { out += "null"; return; }  // no capture format gives one; JSON has none
+  if (std::fabs(ts) >= 9.2e12) {
+    char buf[48];
+    int n = std::snprintf(buf, sizeof buf, std::fabs(ts) < 1e17 ? "%.6f" : "%.17g", ts);
+    out.append(buf, static_cast<std::size_t>(n));
+    return;
+  }
   int64_t micros = static_cast<int64_t>(ts * 1e6 + (ts >= 0 ? 0.5 : -0.5));
   if (micros < 0) {
     out += '-';
@@ -70,7 +82,9 @@ void append_value(std::string& out, const FieldValue& v) {
       else append_int(out, v.i);  // hex and other spellings: the parsed value
       return;
     case FieldValue::Kind::Float:
-      if (is_json_number(v.text)) out += v.text;
+      // JSON has no NaN or infinity: null (the decoder flagged the field as malformed).
+      if (!std::isfinite(v.f)) out += "null";
+      else if (is_json_number(v.text)) out += v.text;
       else {
         char buf[32];
         int n = std::snprintf(buf, sizeof buf, "%.17g", v.f);
@@ -82,16 +96,6 @@ void append_value(std::string& out, const FieldValue& v) {
 }
 
 }  // namespace
-
-// Length of a valid UTF-8 sequence starting at s[i], or 0 if the bytes there are not valid UTF-8.
-static std::size_t utf8_length(std::string_view s, std::size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  std::size_t n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  return n;
-}
 
 // Which bytes can be copied to a JSON string as they are: printable ASCII other than '"' and '\\'.
 // A table, because this test runs for almost every byte we write.
@@ -123,12 +127,12 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\t': out += "\\t"; ++i; continue;
       default: break;
     }
-    if (std::size_t n = c >= 0x80 ? utf8_length(s, i) : 0) {
+    if (std::size_t n = c >= 0x80 ? utf8_sequence_length(s, i) : 0) {
       out.append(s.data() + i, n);  // valid UTF-8 stays as it is
       i += n;
     } else {
-      // Control characters, and bytes that are not UTF-8 (decrypted garbage), as their Latin-1 code
-      // point, so the output is always valid JSON.
+      // Control characters, and bytes that are not strict UTF-8 (decrypted garbage, overlong forms,
+      // surrogates, past U+10FFFF), as their Latin-1 code point, so the output is always valid JSON.
       static const char* hex = "0123456789abcdef";
       char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
       out.append(buf, 6);

@@ -2,10 +2,12 @@
 
 #include <charconv>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
 #include "ovms/crypto.h"
+#include "ovms/utf8.h"
 
 namespace ovms {
 namespace {
@@ -36,6 +38,17 @@ bool parse_int(std::string_view s, int base, int64_t& out) {
   if (*b == '+') ++b;  // from_chars takes no '+', strtoll did
   auto res = std::from_chars(b, e, out, base);
   return res.ec == std::errc() && res.ptr == e;
+}
+
+// An integer in decimal syntax that int64 cannot hold.
+bool int_out_of_range(std::string_view s) {
+  if (s.empty()) return false;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') ++b;
+  int64_t v;
+  auto res = std::from_chars(b, e, v, 10);
+  return res.ec == std::errc::result_out_of_range && res.ptr == e;
 }
 
 bool parse_float(std::string_view s, double& out) {
@@ -172,9 +185,16 @@ class Decoder {
     switch (def.type) {
       case FieldType::Text:
         v.kind = FieldValue::Kind::Text;
+        not_utf8(def, text);
         return;
       case FieldType::Float:
-        if (parse_float(text, v.f)) { v.kind = FieldValue::Kind::Float; return; }
+        if (parse_float(text, v.f)) {
+          v.kind = FieldValue::Kind::Float;
+          // from_chars reads "nan" and "inf", which a car can send; JSON writes them as null.
+          if (!std::isfinite(v.f))
+            malformed(def, text, "is not a finite number");
+          return;
+        }
         break;
       case FieldType::Hex:
         if (parse_int(text, 16, v.i)) { v.kind = FieldValue::Kind::Int; return; }
@@ -191,14 +211,43 @@ class Decoder {
       case FieldType::Bool:
       case FieldType::Timestamp:
         if (parse_int(text, 10, v.i)) { v.kind = FieldValue::Kind::Int; return; }
-        // Firmware prints some integer fields with decimals ("12.0"): keep the number.
-        if (parse_float(text, v.f)) { v.kind = FieldValue::Kind::Float; v.i = static_cast<int64_t>(v.f); return; }
+        if (int_out_of_range(text)) {  // 20 digits: no float detour, whose rounding could bring it in range
+          v.kind = FieldValue::Kind::Text;
+          malformed(def, text, "is out of the range of a 64-bit integer");
+          return;
+        }
+        // Firmware prints some integer fields with decimals ("12.0"): keep the number, when it is one
+        // an int64 holds. Anything else ("1e300", "nan", 20 digits) would be an undefined cast.
+        if (parse_float(text, v.f)) {
+          if (v.f >= -9223372036854775808.0 && v.f < 9223372036854775808.0) {
+            v.kind = FieldValue::Kind::Float;
+            v.i = static_cast<int64_t>(v.f);
+            return;
+          }
+          v.f = 0;
+          v.kind = FieldValue::Kind::Text;
+          malformed(def, text, "is out of the range of a 64-bit integer");
+          return;
+        }
         break;
     }
     v.kind = FieldValue::Kind::Text;
+    malformed(def, text, "is not a number");
+  }
+
+  // `v` is not in m.fields yet when these run: it is about to be the next one.
+  void malformed(const FieldDef& def, std::string_view text, const char* what) {
     std::string shown(text.substr(0, 40));
-    // `v` is not in m.fields yet: it is about to be the next one.
-    note(DiagId::MalformedField, std::string(def.name) + " is not a number: \"" + shown + "\"", next_field());
+    note(DiagId::MalformedField, std::string(def.name) + " " + what + ": \"" + shown + "\"", next_field());
+  }
+  // Text that is not UTF-8 is kept as sent; JSON writes its stray bytes as \u00XX (Latin-1).
+  void not_utf8(const FieldDef& def, std::string_view text) {
+    std::size_t bad = first_invalid_utf8(text);
+    if (bad == std::string_view::npos) return;
+    auto byte = static_cast<uint8_t>(text[bad]);
+    note(DiagId::MalformedField, std::string(def.name) + " is not UTF-8: byte 0x" + to_hex(&byte, 1) + " at " +
+                                     std::to_string(bad) + " (kept as sent; JSON shows it as U+00" +
+                                     to_hex(&byte, 1) + ")", next_field());
   }
 
   DecodedMessage& m_;
@@ -217,7 +266,8 @@ bool leading_command(Decoder& d, DecodedMessage& m, const std::vector<std::strin
     return false;
   }
   FieldValue& num = d.add(&m.def->fields[0], items[0], 0);
-  if (num.kind == FieldValue::Kind::Int) m.command = find_command(static_cast<int>(num.i));
+  if (num.kind == FieldValue::Kind::Int && num.i >= INT32_MIN && num.i <= INT32_MAX)
+    m.command = find_command(static_cast<int>(num.i));
   return true;
 }
 

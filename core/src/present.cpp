@@ -127,9 +127,15 @@ std::string info(const RecordView& v, const Options& o) {
 std::string conn_text(uint32_t conn) { return "#" + std::to_string(conn); }
 
 std::string time_text(double ts) {
+  // Past what time_t or gmtime holds (a forged capture): shown as the number it is, never cast.
+  if (!(ts > -1e15 && ts < 1e15)) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.6f", ts);
+    return buf;
+  }
   time_t secs = static_cast<time_t>(ts);
-  struct tm tm_utc;
-  gmtime_r(&secs, &tm_utc);
+  struct tm tm_utc = {};
+  if (!gmtime_r(&secs, &tm_utc)) tm_utc = {};
   int usec = static_cast<int>((ts - static_cast<double>(secs)) * 1e6 + 0.5);
   if (usec >= 1000000) usec = 999999;
   char buf[40];

@@ -65,14 +65,29 @@ class ConnectionDecoder {
   // it re-encrypts each line with a LineCipher of its own per leg and direction (PROTOCOL.md §11).
   const Bytes& session_key() const { return session_key_; }
   const std::string& paranoid_token() const { return ptoken_; }
+  // Keystream bytes generated to resynchronise after gaps so far: a bound the tests check (about the
+  // window once per gap, whatever the number of lines that follow it).
+  uint64_t resync_keystream_bytes() const { return resync_keystream_bytes_; }
 
  private:
   enum class Phase { AwaitWelcome, AwaitServerWelcome, Session, AutoProvision, WebSocketHandshake, NotOvms };
+
+  // The keystream after a gap, generated once, and where "MP-0 " could start in it: the offsets
+  // grouped by the two cipher bytes that would decrypt to "MP" there. Each line after the gap is then
+  // looked up, not searched (a capture of short lines after a gap used to regenerate and scan the
+  // whole window for every line).
+  struct ResyncIndex {
+    Bytes keystream;                  // from the state at the gap: capacity + prefix length bytes
+    std::vector<uint32_t> offsets;    // 0..capacity, grouped by key, ascending within a group
+    std::vector<uint32_t> group;      // 65537 starts into `offsets`
+    std::size_t capacity = 0;         // offsets covered
+  };
 
   struct DirState {
     Framer framer;
     std::unique_ptr<LineCipher> cipher;
     std::unique_ptr<Rc4> at_gap;     // cipher state when bytes were lost (for resynchronising)
+    std::unique_ptr<ResyncIndex> resync;  // built at the first line after a gap, freed once in step
     uint64_t gap_wire_bytes = 0;     // wire bytes lost plus the broken line, bounding the search
     bool lost_sync = false;
     bool mid_stream = false;
@@ -91,8 +106,10 @@ class ConnectionDecoder {
   void ap_request(LineRecord& r);
   void ap_reply(LineRecord& r);
   void session_line(Direction dir, LineRecord& r);
+  void too_long_line(DirState& st, const FramedLine& line, LineRecord& r);
   bool decrypt_line(DirState& st, LineRecord& r);
   bool resynchronise(DirState& st, const Bytes& cipher, LineRecord& r);
+  const ResyncIndex& resync_index(DirState& st, std::size_t window);
   void decode_plain(LineRecord& r, std::string_view body);
   void paranoid(LineRecord& r);
   void pair_command(LineRecord& r, RecordSink& sink);
@@ -130,6 +147,7 @@ class ConnectionDecoder {
   // Command pairing: requests waiting for responses, per request direction and command number.
   struct Pending { uint64_t id; uint64_t frame; };
   std::map<std::pair<int, int>, std::deque<Pending>> pending_commands_;
+  uint64_t resync_keystream_bytes_ = 0;
   uint32_t guide_notes_done_[8] = {};  // bitset over message codes already explained in this connection
 };
 

@@ -23,6 +23,7 @@ enum class DiagId : uint8_t {
   LineEmpty,              // an empty line after login (fatal for the real peers)
   LineBareLf,             // line ended with LF only (Android)
   LineTooLongForCar,      // over the v3 car's ~1 KiB receive buffer
+  LineTooLong,            // over the decoder's 64 MiB line bound: cut, not decoded
   HandshakeMissing,       // no welcome seen: lines cannot be decrypted
   HandshakeMalformed,     // a welcome line that does not parse
   HandshakeUnexpected,    // a welcome where a message was expected, or the reverse

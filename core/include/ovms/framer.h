@@ -21,6 +21,11 @@ struct FramedLine {
   bool websocket = false;     // a WebSocket frame payload
   bool masked = false;        // the frame was masked (client frames)
   std::string error;          // WebSocket frame problem, if any
+  // A line (or a fragmented WebSocket message) longer than Framer::kMaxLine: `text` is its first
+  // kMaxLine bytes, and this many bytes after them were not kept (the line end excluded). `cut_end`
+  // holds the line's last two bytes, which say how a base64 line ends (its padding).
+  uint64_t cut_bytes = 0;
+  char cut_end[2] = {0, 0};
 };
 
 // The header of one WebSocket frame (RFC 6455 §5.2): what the Framer reads, and what a relay needs to
@@ -44,7 +49,8 @@ class Framer {
  public:
   using Callback = std::function<void(const FramedLine&)>;
 
-  // Largest line kept whole; longer lines are cut (reported through `unterminated`=false, error set).
+  // Largest line kept whole; longer lines (and fragmented WebSocket messages) are cut there, and the
+  // rest of them counted (FramedLine::cut_bytes), so that the line after one is framed as it came.
   static constexpr std::size_t kMaxLine = 64 * 1024 * 1024;
 
   void feed(const uint8_t* data, std::size_t len, const Callback& cb);
@@ -79,6 +85,12 @@ class Framer {
   bool strip_lf_ = false;
   std::string fragments_;      // a fragmented WebSocket message being assembled
   bool in_fragments_ = false;
+  // What a line past kMaxLine lost: bytes not kept, and the last three of them (a CR, two of padding).
+  void drop(const char* p, std::size_t n);
+  void set_cut(FramedLine& line, std::string_view kept);
+  uint64_t cut_ = 0;
+  char tail_[3] = {0, 0, 0};
+  std::size_t tail_len_ = 0;
 };
 
 }  // namespace ovms
