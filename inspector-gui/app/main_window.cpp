@@ -286,7 +286,7 @@ void MainWindow::selectStoreRow(std::size_t row) {
   auto r = model_->modelRow(row);
   if (!r) return;
   list_->selectRow(*r);
-  list_->scrollTo(model_->index(*r, 0));
+  list_->scrollTo(model_->index(*r, 0), QAbstractItemView::PositionAtCenter);
 }
 
 void MainWindow::chooseCapture() {

@@ -460,6 +460,20 @@ class InspectorGuiTest : public QObject {
     k.close();
     QVERIFY(!w.setKeysFile(badkeys));
     QVERIFY2(w.lastError().contains("bad.yaml"), qPrintable(w.lastError()));
+    // A capture cut off in its middle: what comes before the damage is shown, and the window says where.
+    QFile whole(kSamples + "/basic.pcap");
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    QByteArray bytes = whole.readAll();
+    QString cut = dir.filePath("cut.pcap");
+    QFile c(cut);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write(bytes.left(bytes.size() / 2 + 7));
+    c.close();
+    QVERIFY(w.openCapture(cut));
+    QVERIFY(wait_loaded(w));
+    QVERIFY2(w.lastError().contains("frame"), qPrintable(w.lastError()));
+    QVERIFY(w.store().size() > 0);
+    QVERIFY(static_cast<qsizetype>(w.store().size()) < ovmsdump_json(kSamples + "/basic.pcap").size());
     // The window still works afterwards.
     QVERIFY(w.openCapture(kSamples + "/basic.pcap"));
     QVERIFY(wait_loaded(w));
