@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
   CaptureFeed feed(analyzer, sink);
   // Input that arrives over time is written out whenever the source waits for more.
   if (source->streaming()) source->set_idle_hook([&sink] { sink.flush(); });
-  // A reader is watching (a terminal, -l): each frame's lines are written as soon as they are decoded.
-  const bool line_by_line = o.line_buffered || isatty(STDOUT_FILENO);
+  // A reader is watching (a terminal, -l, a live capture): each frame's lines are written as soon as they
+  // are decoded. A pipe fed from a file (-r -) is batched, and written out whenever it pauses.
+  const bool line_by_line = o.line_buffered || !o.interface.empty() || isatty(STDOUT_FILENO);
   StopOnSignals stop_on_signals(*source);
   uint64_t last_frame = 0;
   try {

@@ -36,8 +36,10 @@ void append_record_text(std::string& out, const LineRecord& r, const ConnectionI
   }
   append_time(out, r.ts, layout.time, layout.first_ts);
   out += ' ';
+  col = out.size();
   out += present::column_text(Column::Conn, v, o);
-  out += ' ';
+  layout.conn_width = std::max(layout.conn_width, out.size() - col + 1);
+  pad_to(out, col, layout.conn_width);
   if (layout.frames_and_addresses && conn) {
     // client -> server whichever way the line goes, then the direction: as the connection was opened.
     out += conn->client_text + " " + conn->server_text + " ";

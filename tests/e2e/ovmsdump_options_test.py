@@ -240,6 +240,75 @@ class Misc(unittest.TestCase):
         self.assertGreater(lines, 0)
 
 
+def read_line(pipe, timeout):
+    """One line from a pipe within `timeout` seconds, or None."""
+    deadline = time.monotonic() + timeout
+    buf = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([pipe], [], [], max(0, deadline - time.monotonic()))
+        if not ready:
+            break
+        c = os.read(pipe.fileno(), 1)
+        if not c:
+            break
+        buf += c
+        if c == b"\n":
+            return buf.decode()
+    return None
+
+
+class Layout(unittest.TestCase):
+    def test_columns_stay_aligned_for_long_vehicle_ids(self):
+        # 100 connections: #0 to #99 fit the connection column from the start (wider ones widen it).
+        lines = [l for l in run("-r", big_capture(), "-k", f"{TMP}/load.yaml", "-c", "3000", "-t", "u").stdout.decode()
+                 .splitlines() if not l.startswith("    ")]
+        self.assertIn(" #13 ", "\n".join(lines))  # two-digit connections
+        self.assertIn("LOAD00001", lines[0])  # 9 characters: wider than the default column
+        # Where the message column starts: after time, connection, direction, role and vehicle.
+        starts = {re.match(r"^\S+ #\d+\s+\S+ \S+\s+\S+\s+", l).end() for l in lines}
+        self.assertEqual(len(starts), 1, "the message column moves")
+
+
+@unittest.skipUnless(os.geteuid() == 0, "capturing on lo needs root")
+class Live(unittest.TestCase):
+    def test_f_replaces_the_default_capture_filter(self):
+        keys = os.path.join(TMP, "live.yaml")
+        shutil.copy(KEYS, keys)
+        os.chmod(keys, 0o600)
+        procs = []
+        try:
+            server = subprocess.Popen([SIM, "serve", "--listen", "127.0.0.1:0", "-k", keys], stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL)
+            procs.append(server)
+            m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", read_line(server.stdout, 15) or "")
+            self.assertIsNotNone(m)
+            port = m.group(1)  # not an OVMS port: only -f lets its packets in
+            dump = subprocess.Popen([OVMSDUMP, "-i", "lo", "-f", f"tcp port {port}", "-k", keys, "--json"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            procs.append(dump)
+            banner = read_line(dump.stderr, 10) or ""
+            self.assertIn(f"filter 'tcp port {port}'", banner)
+            procs.append(subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{port}", "--vehicle", "DEMO", "-k", keys,
+                                           "--interval", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            recs = []
+            while len(recs) < 4:
+                line = read_line(dump.stdout, 20)
+                self.assertIsNotNone(line, f"only {len(recs)} records while capturing")
+                recs.append(json.loads(line))
+            self.assertEqual(recs[0]["kind"], "welcome")
+            self.assertTrue(all(r["vehicle"] == "DEMO" and r["server"].endswith(":" + port) for r in recs))
+            dump.send_signal(signal.SIGINT)
+            self.assertEqual(dump.wait(timeout=20), 0)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
+                for pipe in (p.stdout, p.stderr):
+                    if pipe:
+                        pipe.close()
+
+
 def pty_run(args, stdout_tty):
     """Runs ovmsdump with stderr on a pseudo-terminal (and stdout too if asked); returns (stdout, stderr)."""
     err_master, err_slave = pty.openpty()

@@ -222,7 +222,7 @@ class KeysAndLoginFaults(unittest.TestCase):
         self.assertIn("the client's secret is wrong", refused[0])
         # In order: after connection #0's welcome, before connection #1's.
         at = lines.index(refused[0])
-        self.assertIn(" #0 c2s car    WRONGPW welcome", lines[at - 2])
+        self.assertRegex(lines[at - 2], r" #0 +c2s car +WRONGPW welcome")
         self.assertIn(" #1 ", lines[at + 1])
         # The key matched WRONGPW twice with a wrong secret: not "unused".
         self.assertTrue([l for l in lines if "key.wrong_secret" in l and "'WRONGPW'" in l])

@@ -721,7 +721,7 @@ class Output(unittest.TestCase):
                     if emitted_at_end_of_capture(rec):
                         continue
                     # Drop time, connection and direction: the Info column has the rest.
-                    want.setdefault(rec["frame"], []).append(words(line.split(" ", 3)[3]))
+                    want.setdefault(rec["frame"], []).append(words(line.split(None, 3)[3]))
                 out, _ = tshark("-r", pcap, "-o", f"ovms.keys_file:{KEYS}", "-T", "fields", "-e", "frame.number",
                                 "-e", "_ws.col.Info")
                 info = {}
