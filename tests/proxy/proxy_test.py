@@ -22,6 +22,11 @@ with open(KEYS_SRC) as f, open(KEYS, "w") as g:
     g.write(f.read())
 os.chmod(KEYS, 0o600)
 FAILS = []
+# One certificate for the test's TLS server and the proxy's car leg (127.0.0.1 in its names).
+CERT, CERT_KEY = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", CERT_KEY, "-out", CERT,
+                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+               check=True, capture_output=True)
 
 
 def check(cond, what):
@@ -46,8 +51,11 @@ def start_listening(cmd, name):
 class Rig:
     """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
 
-    def __init__(self, proxy_args=(), keys=True, car=True):
-        self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS], "serve")
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None):
+        self.tls = tls or []  # the car's and app's TLS options
+        serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
+        self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS, *serve_tls],
+                                                 "serve")
         args = [PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{self.sport}", "--json", *proxy_args]
         if keys:
             args += ["-k", KEYS]
@@ -55,7 +63,7 @@ class Rig:
         self.car = None
         if car:
             self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO",
-                                         "-k", KEYS, "--interval", "1"],
+                                         "-k", KEYS, "--interval", "1", *self.tls],
                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "car.err"), "w"))
             self.wait_for(lambda l: l.get("code") == "S" and l.get("leg") == "client", 10)
 
@@ -73,7 +81,7 @@ class Rig:
 
     def app(self, *args, n=12, timeout=15):
         r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO", "-k", KEYS,
-                            "--json", "--exit-after", str(n), *args], capture_output=True, text=True, timeout=timeout)
+                            "--json", "--exit-after", str(n), *self.tls, *args], capture_output=True, text=True, timeout=timeout)
         return r.returncode, [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stderr
 
     def stop(self):
@@ -179,6 +187,15 @@ def test_upstream_refused():
     check("upstream_unreachable" in err or "unreachable" in err, f"... and says why: {err.strip()[-200:]}")
 
 
+def test_tls_both_legs():
+    rig = Rig(["--tls", "--cert", CERT, "--key", CERT_KEY, "--upstream-cafile", CERT],
+              tls=["--tls", "--cafile", CERT])
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got), f"TLS on both legs: the app decodes the car's S ({err.strip()[-200:]})")
+    check(rig.wait_for(lambda l: l.get("code") == "c" and l["leg"] == "client", 5), "the proxy decrypted the car's TLS leg")
+    rig.stop()
+
+
 def test_record():
     """--record, ended by SIGINT: ovmsdump decodes every line of both legs with the keys written beside."""
     cap = os.path.join(TMP, "rec.pcapng")
@@ -261,7 +278,7 @@ def test_bad_rules():
 
 
 for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_record, test_backpressure]:
+          test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
