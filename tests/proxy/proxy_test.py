@@ -51,7 +51,8 @@ def start_listening(cmd, name):
 class Rig:
     """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
 
-    def __init__(self, proxy_args=(), keys=True, car=True, tls=None):
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=()):
+        self.vehicle = vehicle
         self.tls = tls or []  # the car's and app's TLS options
         serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
         self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS, *serve_tls],
@@ -62,10 +63,10 @@ class Rig:
         self.proxy, self.pport = start_listening(args, "proxy")
         self.car = None
         if car:
-            self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO",
-                                         "-k", KEYS, "--interval", "1", *self.tls],
+            self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", vehicle,
+                                         "-k", KEYS, "--interval", "1", *self.tls, *car_args],
                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "car.err"), "w"))
-            self.wait_for(lambda l: l.get("code") == "S" and l.get("leg") == "client", 10)
+            self.wait_for(lambda l: l.get("leg") == "client" and "S" in (l.get("code"), (l.get("inner") or {}).get("code")), 10)
 
     @property
     def lines(self):
@@ -80,7 +81,7 @@ class Rig:
         return False
 
     def app(self, *args, n=12, timeout=15):
-        r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO", "-k", KEYS,
+        r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", self.vehicle, "-k", KEYS,
                             "--json", "--exit-after", str(n), *self.tls, *args], capture_output=True, text=True, timeout=timeout)
         return r.returncode, [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stderr
 
@@ -141,6 +142,23 @@ def test_edit_drop():
     rig.stop()
     err = open(os.path.join(TMP, "proxy.err")).read()
     check("line 2: set" in err and "line 5: drop" in err, f"--stats counts each rule's uses: {err[-300:]}")
+
+
+def test_paranoid_edit():
+    """A paranoid car (EM lines under the module password): the edit is re-wrapped, the app decodes it."""
+    rules = rules_file("""
+- match: 'inner.code == "S"'
+  from: car
+  set: {field: status.soc, value: "12.5"}
+""")
+    rig = Rig(["--rules", rules], vehicle="PARA2", car_args=["--paranoid"])
+    rc, got, err = rig.app("--send", "C7,stat", n=16)
+    inner = [m["inner"] for m in got if m.get("inner") and m["inner"].get("code") == "S"]
+    socs = [i["fields"].get("soc") for i in inner]
+    check(socs and all(s == 12.5 for s in socs), f"the app decoded the paranoid S with the edited soc: {socs} ({err.strip()[-150:]})")
+    check(any(m.get("code") == "c" or (m.get("inner") or {}).get("code") == "c" for m in got),
+          "later paranoid lines still decode on the app's side (its C7 answer)")
+    rig.stop()
 
 
 def test_inject_reply_kept():
@@ -277,7 +295,7 @@ def test_bad_rules():
     check(r.returncode == 2 and "status.nosuch" in r.stderr, f"an unknown field is named: {r.stderr.strip()}")
 
 
-for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_inject_reply_kept, test_pass_through_without_keys,
+for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_inject_reply_kept, test_pass_through_without_keys,
           test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
