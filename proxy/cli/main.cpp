@@ -109,6 +109,13 @@ int main(int argc, char** argv) {
   cfg.upstream_tls = opt->tls;
   cfg.upstream_insecure = opt->upstream_insecure;
   cfg.bound = opt->bound;
+  if (!opt->upstream_ca.empty()) {
+    cfg.upstream_ca = QSslCertificate::fromPath(QString::fromStdString(opt->upstream_ca), QSsl::Pem);
+    if (cfg.upstream_ca.isEmpty()) {
+      std::fprintf(stderr, "ovms-proxy: --upstream-cafile %s: no PEM certificate in it\n", opt->upstream_ca.c_str());
+      return 2;
+    }
+  }
 
   PcapngRecorder recorder;
   if (!opt->record.empty()) {

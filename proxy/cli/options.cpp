@@ -9,7 +9,7 @@ namespace {
 const char kUsage[] =
     "usage: ovms-proxy --upstream HOST:PORT [--listen ADDR:PORT] [-k KEYS] [--json] [-Y FILTER]\n"
     "                  [--rules RULES.yaml] [--record FILE.pcapng] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
-    "                  [--upstream-insecure] [--bound BYTES]\n"
+    "                  [--upstream-cafile CA.pem] [--upstream-insecure] [--bound BYTES]\n"
     "\n"
     "A decrypting man-in-the-middle between OVMS v2 clients (cars, apps) and their server: prints every\n"
     "relayed message as ovmsdump does, and drops, edits and injects lines by rules.\n"
@@ -26,6 +26,7 @@ const char kUsage[] =
     "  --stats             at exit: how often each rule was used, sessions accepted\n"
     "  --show-secrets      passwords in summaries (redacted by default)\n"
     "  --tls               TLS on both legs (port 6870): the car's with --cert/--key, the upstream verified\n"
+    "  --upstream-cafile CA.pem  also trust this CA for the upstream (besides the system's)\n"
     "  --upstream-insecure do not verify the upstream's certificate\n"
     "  --bound BYTES       bytes kept per leg before it stops being read (backpressure; default 262144)\n";
 
@@ -101,6 +102,9 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
     } else if (a == "--cert") {
       if (!(v = value())) return std::nullopt;
       o.cert = v;
+    } else if (a == "--upstream-cafile") {
+      if (!(v = value())) return std::nullopt;
+      o.upstream_ca = v;
     } else if (a == "--key") {
       if (!(v = value())) return std::nullopt;
       o.key = v;

@@ -76,6 +76,11 @@ void Session::startUpstream() {
   };
   if (config_.upstream_tls) {
     if (config_.upstream_insecure) s->setPeerVerifyMode(QSslSocket::VerifyNone);
+    if (!config_.upstream_ca.isEmpty()) {
+      QSslConfiguration c = s->sslConfiguration();
+      c.addCaCertificates(config_.upstream_ca);
+      s->setSslConfiguration(c);
+    }
     connect(s, &QSslSocket::encrypted, this, ready);
     connect(s, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
       for (const QSslError& e : errors)

@@ -27,6 +27,7 @@ struct SessionConfig {
   quint16 upstream_port = 6867;
   bool upstream_tls = false;
   bool upstream_insecure = false;  // TLS upstream without verification
+  QList<QSslCertificate> upstream_ca;  // trusted for the upstream besides the system's CAs
   std::size_t bound = 256 * 1024;  // bytes per leg before that leg stops being read
   double warn_before = 30;
   PeerTimeouts timeouts;

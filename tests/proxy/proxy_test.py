@@ -22,6 +22,11 @@ with open(KEYS_SRC) as f, open(KEYS, "w") as g:
     g.write(f.read())
 os.chmod(KEYS, 0o600)
 FAILS = []
+# One certificate for the test's TLS server and the proxy's car leg (127.0.0.1 in its names).
+CERT, CERT_KEY = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", CERT_KEY, "-out", CERT,
+                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+               check=True, capture_output=True)
 
 
 def check(cond, what):
@@ -46,18 +51,22 @@ def start_listening(cmd, name):
 class Rig:
     """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
 
-    def __init__(self, proxy_args=(), keys=True, car=True):
-        self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS], "serve")
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=()):
+        self.vehicle = vehicle
+        self.tls = tls or []  # the car's and app's TLS options
+        serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
+        self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS, *serve_tls],
+                                                 "serve")
         args = [PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{self.sport}", "--json", *proxy_args]
         if keys:
             args += ["-k", KEYS]
         self.proxy, self.pport = start_listening(args, "proxy")
         self.car = None
         if car:
-            self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO",
-                                         "-k", KEYS, "--interval", "1"],
+            self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", vehicle,
+                                         "-k", KEYS, "--interval", "1", *self.tls, *car_args],
                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "car.err"), "w"))
-            self.wait_for(lambda l: l.get("code") == "S" and l.get("leg") == "client", 10)
+            self.wait_for(lambda l: l.get("leg") == "client" and "S" in (l.get("code"), (l.get("inner") or {}).get("code")), 10)
 
     @property
     def lines(self):
@@ -72,8 +81,8 @@ class Rig:
         return False
 
     def app(self, *args, n=12, timeout=15):
-        r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", "DEMO", "-k", KEYS,
-                            "--json", "--exit-after", str(n), *args], capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", self.vehicle, "-k", KEYS,
+                            "--json", "--exit-after", str(n), *self.tls, *args], capture_output=True, text=True, timeout=timeout)
         return r.returncode, [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stderr
 
     def stop(self):
@@ -135,6 +144,45 @@ def test_edit_drop():
     check("line 2: set" in err and "line 5: drop" in err, f"--stats counts each rule's uses: {err[-300:]}")
 
 
+def test_paranoid_edit():
+    """A paranoid car (EM lines under the module password): the edit is re-wrapped, the app decodes it."""
+    rules = rules_file("""
+- match: 'inner.code == "S"'
+  from: car
+  set: {field: status.soc, value: "12.5"}
+""")
+    rig = Rig(["--rules", rules], vehicle="PARA2", car_args=["--paranoid"])
+    rc, got, err = rig.app("--send", "C7,stat", n=16)
+    inner = [m["inner"] for m in got if m.get("inner") and m["inner"].get("code") == "S"]
+    socs = [i["fields"].get("soc") for i in inner]
+    check(socs and all(s == 12.5 for s in socs), f"the app decoded the paranoid S with the edited soc: {socs} ({err.strip()[-150:]})")
+    check(any(m.get("code") == "c" or (m.get("inner") or {}).get("code") == "c" for m in got),
+          "later paranoid lines still decode on the app's side (its C7 answer)")
+    rig.stop()
+
+
+def test_answer_and_delay():
+    """answer: the app's C6 never reaches the car, the proxy answers it; delay: the L comes, later."""
+    rules = rules_file("""
+- match: 'code == "C" && command_name == "charge_alert"'
+  answer: "c6,1,answered by the proxy"
+- match: 'code == "L"'
+  from: server
+  delay: 1.5
+""")
+    rig = Rig(["--rules", rules])
+    rc, got, err = rig.app("--send", "C6", n=12)
+    c6 = [m for m in got if m.get("code") == "c" and m.get("fields", {}).get("command") == 6]
+    check(len(c6) == 1 and c6[0]["fields"].get("result") == 1, f"the proxy answered the app's C6 itself: {c6}")
+    check(rig.wait_for(lambda l: l.get("code") == "C" and l["dropped"], 3), "the C6 was shown as not passed on")
+    app_l = [m["ts"] for m in got if m.get("code") == "L"]
+    check(bool(app_l), "the delayed L still reached the app")
+    proxy_l = [l["ts"] for l in rig.lines if l.get("code") == "L" and l["leg"] == "server"]
+    check(app_l and proxy_l and app_l[0] - proxy_l[0] >= 1.4,
+          f"the L reached the app 1.5 s after it reached the proxy: {app_l[:1]} vs {proxy_l[:1]}")
+    rig.stop()
+
+
 def test_inject_reply_kept():
     # When the server says Z to the car, the proxy asks the car C7,stat itself.
     rules = rules_file("""
@@ -177,6 +225,15 @@ def test_upstream_refused():
     p.wait(timeout=10)
     err = "".join(p.lines) + open(os.path.join(TMP, "proxy_refused.err")).read()
     check("upstream_unreachable" in err or "unreachable" in err, f"... and says why: {err.strip()[-200:]}")
+
+
+def test_tls_both_legs():
+    rig = Rig(["--tls", "--cert", CERT, "--key", CERT_KEY, "--upstream-cafile", CERT],
+              tls=["--tls", "--cafile", CERT])
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got), f"TLS on both legs: the app decodes the car's S ({err.strip()[-200:]})")
+    check(rig.wait_for(lambda l: l.get("code") == "c" and l["leg"] == "client", 5), "the proxy decrypted the car's TLS leg")
+    rig.stop()
 
 
 def test_record():
@@ -260,8 +317,8 @@ def test_bad_rules():
     check(r.returncode == 2 and "status.nosuch" in r.stderr, f"an unknown field is named: {r.stderr.strip()}")
 
 
-for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_record, test_backpressure]:
+for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_answer_and_delay, test_inject_reply_kept, test_pass_through_without_keys,
+          test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
