@@ -208,7 +208,9 @@ TEST(HostileInput, LineCapEdges) {
     EXPECT_EQ(texts[0].size(), Framer::kMaxLine) << extra;
     EXPECT_EQ(lines[0].cut_bytes, extra) << extra;
     EXPECT_FALSE(lines[0].bare_lf) << extra;
-    if (extra) EXPECT_EQ(lines[0].cut_end[1], '=');
+    if (extra) {
+      EXPECT_EQ(lines[0].cut_end[1], '=');
+    }
     EXPECT_EQ(texts[1], "B");
     EXPECT_EQ(lines[1].begin, line.size() + 2);
   }
