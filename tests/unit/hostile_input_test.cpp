@@ -190,3 +190,31 @@ TEST(HostileInput, HugeLineIsCutAndTheNextLineStillDecrypts) {
 
 }  // namespace
 }  // namespace ovms
+
+namespace ovms {
+namespace {
+
+// The edges of the cap: a line of exactly kMaxLine bytes is whole (its CR past the cap is the line
+// end, not a cut), one byte more is cut by one byte, with the line's last two bytes kept for padding.
+TEST(HostileInput, LineCapEdges) {
+  for (std::size_t extra : {0, 1, 3}) {
+    Framer f;
+    std::string line(Framer::kMaxLine + extra, 'A');
+    line[line.size() - 1] = '=';
+    std::vector<std::string> texts;
+    auto lines = frame_all(f, line.substr(0, 1000), &texts);
+    for (auto& l : frame_all(f, line.substr(1000) + "\r\nB\r\n", &texts)) lines.push_back(l);
+    ASSERT_EQ(lines.size(), 2u) << extra;
+    EXPECT_EQ(texts[0].size(), Framer::kMaxLine) << extra;
+    EXPECT_EQ(lines[0].cut_bytes, extra) << extra;
+    EXPECT_FALSE(lines[0].bare_lf) << extra;
+    if (extra) {
+      EXPECT_EQ(lines[0].cut_end[1], '=');
+    }
+    EXPECT_EQ(texts[1], "B");
+    EXPECT_EQ(lines[1].begin, line.size() + 2);
+  }
+}
+
+}  // namespace
+}  // namespace ovms
