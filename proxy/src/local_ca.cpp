@@ -104,8 +104,8 @@ bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   return ok;
 }
 
-// A certificate for `key` named `cn`, signed by `issuer_key` (issuer: `issuer`, or itself).
-Cert new_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, long days) {
+// An unsigned certificate for `key` named `cn`, issued by `issuer` (or by itself), valid `days`.
+Cert new_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, long days) {
   Cert c(X509_new());
   X509_set_version(c.get(), 2);
   unsigned char serial[16];
@@ -158,7 +158,7 @@ std::optional<LocalCa> LocalCa::open(const std::string& dir, std::string& error,
     error = "creating the CA's key: " + openssl_error();
     return std::nullopt;
   }
-  Cert cert = new_cert(key.get(), "OVMS Inspector proxy CA", nullptr, nullptr, 3650);
+  Cert cert = new_cert(key.get(), "OVMS Inspector proxy CA", nullptr, 3650);
   if (!add_ext(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
       !add_ext(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign") ||
       !add_ext(cert.get(), cert.get(), NID_subject_key_identifier, "hash") ||
@@ -188,7 +188,7 @@ std::optional<IssuedCertificate> LocalCa::issue(const std::vector<std::string>& 
     return std::nullopt;
   }
   Key key = rsa_key();
-  Cert cert = new_cert(key.get(), names.front(), ca_cert.get(), ca_key.get(), 365);
+  Cert cert = new_cert(key.get(), names.front(), ca_cert.get(), 365);
   std::string san;
   for (const std::string& n : names) san += (san.empty() ? "" : ",") + std::string(is_ip(n) ? "IP:" : "DNS:") + n;
   if (!key || !add_ext(cert.get(), ca_cert.get(), NID_subject_alt_name, san.c_str()) ||

@@ -39,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     return 0;
   }
   const RecordPtr r = sample_record();
+  if (!r || r->msg.code != 'S') fuzz::fail("the sample S line did not decode: nothing for the rules to act on");
   for (Leg leg : {Leg::Client, Leg::Server}) {
     if (proxy::Rule* rule = rules->match(*r, leg)) (void)rules->decide(*rule, *r, leg);
   }

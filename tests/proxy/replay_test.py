@@ -76,8 +76,14 @@ def test_replay_car():
     check([l["fields"]["soc"] for l in sent] == want, f"the replay sent the capture's S lines: {len(sent)} of {len(want)}")
     check(any(l.get("dir") == "s2c" and l.get("code") for l in lines), "what the server answered is shown")
     out, err = app.communicate(timeout=20)
-    got = [m["fields"]["soc"] for m in json_lines(out) if m.get("code") == "S"]
+    got_msgs = json_lines(out)
+    got = [m["fields"]["soc"] for m in got_msgs if m.get("code") == "S"]
     check(got[-len(want):] == want, f"the live app decoded the replayed S values in order: {got} vs {want}")
+    # Every kind of message the car recorded (not only S) reaches the app with the same fields.
+    for code in ("D", "L", "W"):
+        rec = [m["fields"] for m in capture_messages(pcap, "DEMO", "car", code)]
+        app_got = [m["fields"] for m in got_msgs if m.get("code") == code]
+        check(rec and app_got[-len(rec):] == rec, f"the app got the car's {code} lines with their fields ({len(app_got)} of {len(rec)})")
     serve.terminate()
     serve.wait()
 
