@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <cstdio>
+#include <set>
 
 #include "ovms/json.h"
 #include "ovms/present.h"
@@ -18,7 +19,7 @@ void print(const std::string& s, FILE* f) {
 }
 
 // A line as ovmsdump's text words it (time, direction, role, vehicle, headline), or its JSON object.
-std::string line_text(const LineRecord& r, bool json, bool secrets) {
+std::string line_text(const LineRecord& r, bool json, bool secrets, std::set<std::string>& notes_seen) {
   std::string out;
   if (json) {
     append_record_json(out, r, nullptr);
@@ -29,7 +30,10 @@ std::string line_text(const LineRecord& r, bool json, bool secrets) {
   const present::Options o{secrets};
   for (Column c : {Column::Time, Column::Dir, Column::Role, Column::Vehicle}) out += present::column_text(c, v, o) + ' ';
   out += present::headline(v, o) + '\n';
-  for (const Diagnostic& d : r.diags) out += "    " + present::diagnostic_line(d) + '\n';
+  for (const Diagnostic& d : r.diags) {
+    const std::string line = present::diagnostic_line(d);
+    if (line.rfind("! note", 0) != 0 || notes_seen.insert(line).second) out += "    " + line + '\n';  // each note once
+  }
   return out;
 }
 
@@ -71,8 +75,10 @@ int run_replay(const ProxyOptions& o) {
         stderr);
   ReplaySession session(cfg, std::move(*messages));
   const bool json = o.json, secrets = o.show_secrets;
-  QObject::connect(&session, &ReplaySession::line, &session,
-                   [json, secrets](const RecordPtr& r) { print(line_text(*r, json, secrets), stdout); });
+  std::set<std::string> notes_seen;
+  QObject::connect(&session, &ReplaySession::line, &session, [&notes_seen, json, secrets](const RecordPtr& r) {
+    print(line_text(*r, json, secrets, notes_seen), stdout);
+  });
   int rc = 0;
   QObject::connect(&session, &ReplaySession::finished, &session, [&](bool ok, const QString& why) {
     std::string s = "ovms-proxy: replayed " + std::to_string(session.sent()) + " of " + std::to_string(session.total()) +

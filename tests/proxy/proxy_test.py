@@ -280,6 +280,41 @@ def test_tls_local_ca():
           f"a CA key readable by others is refused: {r.stderr.strip()}")
 
 
+def test_scheme1_and_websocket():
+    """Through sockets: a scheme-1 app (an account, plain lines) and a WebSocket app (GET /apiv2, one
+    frame per line, its frames re-masked) both decode the car's lines through the proxy, and the proxy
+    decodes both."""
+    rig = Rig()
+    rc, got, err = rig.app("--account", "alice", "--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got)
+          and any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          f"a scheme-1 app decodes the car's S and its C7 answer through the proxy ({err.strip()[-200:]})")
+    check(rig.wait_for(lambda l: l.get("leg") == "client" and l.get("code") == "C" and l.get("role") == "app", 5),
+          "the proxy decoded the scheme-1 app's C7")
+    rc, got, err = rig.app("--websocket", "--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got)
+          and any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          f"a WebSocket app decodes the car's S and its C7 answer through the proxy ({err.strip()[-200:]})")
+    check(all(not l["changed"] for l in rig.lines), "nothing was marked changed")
+    rig.stop()
+
+
+def test_many_sessions():
+    """200 apps at once through one proxy, each logged in with its own tokens: every one decodes the car's S."""
+    rig = Rig()
+    n = 200
+    procs = [subprocess.Popen([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
+                               "--json", "--exit-after", "3", "--duration", "60"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(n)]
+    ok = 0
+    for p in procs:
+        out, _ = p.communicate(timeout=120)
+        if p.returncode == 0 and any(json.loads(l).get("code") == "S" for l in out.splitlines() if l.startswith("{")):
+            ok += 1
+    check(ok == n, f"{ok} of {n} concurrent apps decoded the car's S through the proxy")
+    rig.stop()
+
+
 def test_record():
     """--record, ended by SIGINT: ovmsdump decodes every line of both legs with the keys written beside."""
     cap = os.path.join(TMP, "rec.pcapng")
@@ -362,7 +397,7 @@ def test_bad_rules():
 
 
 for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_answer_and_delay, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_record, test_tls_both_legs, test_tls_local_ca, test_backpressure]:
+          test_upstream_refused, test_record, test_tls_both_legs, test_tls_local_ca, test_scheme1_and_websocket, test_many_sessions, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
