@@ -133,7 +133,32 @@ def test_replay_errors():
     check(r.returncode == 1 and "127.0.0.1:1" in r.stderr, f"an unreachable server is said: {r.stderr.strip()}")
 
 
-for t in [test_replay_errors, test_replay_car, test_replay_timing, test_replay_app]:
+def test_replay_tls():
+    """--tls: the replay's session to a TLS server (6870's way), verified against --upstream-cafile; without
+    it the unknown certificate is refused."""
+    cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    pcap = os.path.join(SAMPLES, "basic.pcap")
+    serve, port = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS, "--tls", "--cert", cert,
+                                   "--key", key], "serve_tls")
+    app = subprocess.Popen([SIM, "app", "--connect", f"127.0.0.1:{port}", "--vehicle", "DEMO", "-k", KEYS, "--json",
+                            "--tls", "--cafile", cert, "--duration", "5"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    time.sleep(1)
+    r = replay(port, pcap, "--vehicle", "DEMO", "--speed", "0", "--linger", "0.5", "--tls", "--upstream-cafile", cert)
+    check(r.returncode == 0, f"the replay over TLS ended well ({r.stderr.strip()[-200:]})")
+    out, _ = app.communicate(timeout=20)
+    got = [m for m in json_lines(out) if m.get("code") == "S"]
+    check(len(got) >= 4, f"the TLS app got the replayed S lines ({len(got)})")
+    r = replay(port, pcap, "--vehicle", "DEMO", "--speed", "0", "--tls")
+    check(r.returncode == 1 and "TLS" in r.stderr, f"an unverified server certificate stops the replay: {r.stderr.strip()[-200:]}")
+    serve.terminate()
+    serve.wait()
+
+
+for t in [test_replay_errors, test_replay_car, test_replay_timing, test_replay_app, test_replay_tls]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
