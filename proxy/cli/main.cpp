@@ -6,16 +6,20 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QNetworkInterface>
 #include <QSocketNotifier>
 #include <QSslKey>
 #include <QTimer>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
 
+#include "local_ca.h"
 #include "options.h"
 #include "pcapng_recorder.h"
+#include "replay_main.h"
 #include "output.h"
 #include "rules.h"
 #include "server.h"
@@ -64,6 +68,45 @@ std::optional<ServerTls> load_tls(const ProxyOptions& o) {
   return t;
 }
 
+// --tls without --cert/--key: a certificate issued now by the local CA (created on first use) for
+// the names the car may connect by.
+std::optional<ServerTls> local_ca_tls(const ProxyOptions& o) {
+  std::string error;
+  bool created = false;
+  const std::string dir = o.ca_dir.empty() ? LocalCa::default_dir() : o.ca_dir;
+  std::optional<LocalCa> ca = LocalCa::open(dir, error, &created);
+  if (!ca) {
+    std::fprintf(stderr, "ovms-proxy: local CA: %s\n", error.c_str());
+    return std::nullopt;
+  }
+  std::vector<std::string> names = o.tls_names;
+  QHostAddress listen(QString::fromStdString(o.listen_host));
+  if (listen == QHostAddress::AnyIPv4 || listen == QHostAddress::Any || listen == QHostAddress::AnyIPv6) {
+    for (const QHostAddress& a : QNetworkInterface::allAddresses())  // a car on the network uses one of these
+      if (a.protocol() == QAbstractSocket::IPv4Protocol) names.push_back(a.toString().toStdString());
+  } else {
+    names.push_back(o.listen_host);
+  }
+  for (const char* n : {"127.0.0.1", "localhost"}) names.push_back(n);
+  std::vector<std::string> unique;
+  for (const std::string& n : names)
+    if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
+  std::optional<IssuedCertificate> issued = ca->issue(unique, error);
+  if (!issued) {
+    std::fprintf(stderr, "ovms-proxy: local CA: %s\n", error.c_str());
+    return std::nullopt;
+  }
+  ServerTls t;
+  t.certificate = QSslCertificate(QByteArray::fromStdString(issued->cert_pem), QSsl::Pem);
+  t.chain = {QSslCertificate(QByteArray::fromStdString(issued->ca_pem), QSsl::Pem)};
+  t.key = QSslKey(QByteArray::fromStdString(issued->key_pem), QSsl::Rsa, QSsl::Pem);
+  std::string said = "ovms-proxy: TLS on the car's leg with a certificate from the proxy's CA " + ca->cert_path() + " for";
+  for (const std::string& n : unique) said += " " + n;
+  print(said + "\n", stderr);
+  if (created) print("ovms-proxy: created the CA now. " + ca->trust_steps(), stderr);
+  return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,6 +114,18 @@ int main(int argc, char** argv) {
   std::optional<ProxyOptions> opt = parse_proxy_options(argc, argv, exit_code);
   if (!opt) return exit_code;
   QCoreApplication app(argc, argv);
+  if (opt->print_ca) {
+    std::string error;
+    std::optional<LocalCa> ca = LocalCa::open(opt->ca_dir.empty() ? LocalCa::default_dir() : opt->ca_dir, error);
+    if (!ca) {
+      std::fprintf(stderr, "ovms-proxy: local CA: %s\n", error.c_str());
+      return 1;
+    }
+    print(ca->cert_path() + "\n", stdout);  // alone on the first line, for scripts
+    print(ca->trust_steps(), stdout);
+    return 0;
+  }
+  if (!opt->replay.empty()) return run_replay(*opt);
 
   SessionConfig cfg;
   if (!opt->keys.empty()) {
@@ -127,7 +182,7 @@ int main(int argc, char** argv) {
   }
   Server server(cfg, rules ? &*rules : nullptr, opt->record.empty() ? nullptr : &recorder);
   if (opt->tls) {
-    std::optional<ServerTls> tls = load_tls(*opt);
+    std::optional<ServerTls> tls = opt->cert.empty() ? local_ca_tls(*opt) : load_tls(*opt);
     if (!tls) return 2;
     server.setTls(*tls);
   }

@@ -10,6 +10,7 @@ const char kUsage[] =
     "usage: ovms-proxy --upstream HOST:PORT [--listen ADDR:PORT] [-k KEYS] [--json] [-Y FILTER]\n"
     "                  [--rules RULES.yaml] [--record FILE.pcapng] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
     "                  [--upstream-cafile CA.pem] [--upstream-insecure] [--bound BYTES]\n"
+    "       ovms-proxy --replay CAPTURE --vehicle ID [--as car|app] [--speed N] [--linger S] --upstream HOST:PORT -k KEYS\n"
     "\n"
     "A decrypting man-in-the-middle between OVMS v2 clients (cars, apps) and their server: prints every\n"
     "relayed message as ovmsdump does, and drops, edits and injects lines by rules.\n"
@@ -25,10 +26,20 @@ const char kUsage[] =
     "  --rules FILE        drop/set/replace/delay/answer/inject rules (proxy/README.md)\n"
     "  --stats             at exit: how often each rule was used, sessions accepted\n"
     "  --show-secrets      passwords in summaries (redacted by default)\n"
-    "  --tls               TLS on both legs (port 6870): the car's with --cert/--key, the upstream verified\n"
+    "  --tls               TLS on both legs (port 6870): the car's with --cert/--key, or without them with a\n"
+    "                      certificate from the proxy's own CA (created once; --print-ca), the upstream verified\n"
+    "  --tls-name NAME     a name the car connects by (its server.v2 server), put in the issued certificate\n"
+    "                      (repeatable; 127.0.0.1, localhost and the --listen address are always in it)\n"
+    "  --ca-dir DIR        the local CA's folder (default $XDG_CONFIG_HOME/ovms-inspector/proxy-ca)\n"
+    "  --print-ca          create the local CA if needed, print its certificate's path and how to make\n"
+    "                      the module trust it, and exit\n"
     "  --upstream-cafile CA.pem  also trust this CA for the upstream (besides the system's)\n"
     "  --upstream-insecure do not verify the upstream's certificate\n"
-    "  --bound BYTES       bytes kept per leg before it stops being read (backpressure; default 262144)\n";
+    "  --bound BYTES       bytes kept per leg before it stops being read (backpressure; default 262144)\n"
+    "  --replay CAPTURE    replay by meaning: a fresh session as the capture's car (or app, --as app) of\n"
+    "                      --vehicle ID, its decrypted messages re-encrypted for the new session, showing\n"
+    "                      what the server answers; --speed N scales the capture's timing (0: as fast as\n"
+    "                      the server reads); --linger S keeps listening after the last one (default 2)\n";
 
 bool split(const char* flag, const std::string& text, std::string& host, uint16_t& port, bool host_optional) {
   std::string h, p;
@@ -82,6 +93,14 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
     else if (a == "--stats") o.stats = true;
     else if (a == "--show-secrets") o.show_secrets = true;
     else if (a == "--tls") o.tls = true;
+    else if (a == "--print-ca") o.print_ca = true;
+    else if (a == "--ca-dir") {
+      if (!(v = value())) return std::nullopt;
+      o.ca_dir = v;
+    } else if (a == "--tls-name") {
+      if (!(v = value())) return std::nullopt;
+      o.tls_names.push_back(v);
+    }
     else if (a == "--upstream-insecure") o.upstream_insecure = true;
     else if (a == "--listen") {
       if (!(v = value()) || !split("--listen", v, o.listen_host, o.listen_port, true)) return std::nullopt;
@@ -108,6 +127,19 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
     } else if (a == "--key") {
       if (!(v = value())) return std::nullopt;
       o.key = v;
+    } else if (a == "--replay" || a == "--vehicle" || a == "--as") {
+      if (!(v = value())) return std::nullopt;
+      (a == "--replay" ? o.replay : a == "--vehicle" ? o.vehicle : o.replay_as) = v;
+    } else if (a == "--speed" || a == "--linger") {
+      if (!(v = value())) return std::nullopt;
+      char* end = nullptr;
+      const double d = std::strtod(v, &end);
+      if (!*v || *end || !(d >= 0) || d > 1e6) {
+        std::fprintf(stderr, "ovms-proxy: %s '%s': a number of %s, 0 or more\n", a.c_str(), v,
+                     a == "--speed" ? "times the capture's speed" : "seconds");
+        return std::nullopt;
+      }
+      (a == "--speed" ? o.speed : o.linger) = d;
     } else if (a == "--bound") {
       if (!(v = value())) return std::nullopt;
       char* end = nullptr;
@@ -122,12 +154,24 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
       return std::nullopt;
     }
   }
+  if (o.print_ca) return o;
   if (o.upstream_host.empty()) {
     std::fprintf(stderr, "ovms-proxy: --upstream HOST:PORT is needed\n%s", kUsage);
     return std::nullopt;
   }
-  if (o.tls && (o.cert.empty() || o.key.empty())) {
-    std::fprintf(stderr, "ovms-proxy: --tls needs --cert CERT.pem and --key KEY.pem for the car's leg\n");
+  if (!o.replay.empty()) {
+    if (o.vehicle.empty() || o.keys.empty()) {
+      std::fprintf(stderr, "ovms-proxy: --replay needs --vehicle ID and -k KEYS (its secret signs the new session)\n");
+      return std::nullopt;
+    }
+    if (o.replay_as != "car" && o.replay_as != "app") {
+      std::fprintf(stderr, "ovms-proxy: --as '%s': car or app\n", o.replay_as.c_str());
+      return std::nullopt;
+    }
+    return o;
+  }
+  if (o.cert.empty() != o.key.empty()) {
+    std::fprintf(stderr, "ovms-proxy: --cert and --key go together (neither: the local CA issues one)\n");
     return std::nullopt;
   }
   return o;

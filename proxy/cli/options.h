@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 struct ProxyOptions {
   std::string listen_host = "127.0.0.1";
@@ -16,6 +17,13 @@ struct ProxyOptions {
   bool tls = false, upstream_insecure = false;
   std::string cert, key, upstream_ca;
   std::size_t bound = 256 * 1024;
+  // --replay CAPTURE --as car|app --vehicle ID [--speed N] [--linger S]
+  std::string replay, replay_as = "car", vehicle;
+  double speed = 1, linger = 2;
+  // --tls without --cert/--key: the local CA (local_ca.h) in ca_dir (default LocalCa::default_dir())
+  std::string ca_dir;
+  std::vector<std::string> tls_names;  // --tls-name: names the car connects by (its server.v2 server)
+  bool print_ca = false;
 };
 
 // nullopt: exit with `exit_code` (0 after --help, 2 for a bad command line, said on stderr).

@@ -122,6 +122,13 @@ def main():
         for i in range(8)) + "vehicles:\n  - id: DEMO\n    server_password: *i\n"
     write("keys", "alias-bomb.yaml", bomb.encode())
     write("keys", "bad-indent.yaml", b"vehicles:\n - id: X\n  server_password: y\n\t- z\n")
+    # rules: the proxy's rules files (proxy/README.md's example and broken ones).
+    write("rules", "set-soc.yaml", b"- match: 'status.soc < 100'\n  set: {field: status.soc, value: \"12.5\"}\n"
+          b"- match: 'code == \"S\"'\n  replace: {from: \"stopped\", to: \"\"}\n")
+    write("rules", "bad-filter.yaml", b"- match: 'code =='\n  drop: true\n")
+    write("rules", "bad-field.yaml", b"- match: 'code == S'\n  set: {field: status.nosuch, value: 1}\n")
+    write("rules", "bad-delay-leg.yaml", b"- match: 'true'\n  delay: -1e308\n- match: 'code == \"S\"'\n  from: moon\n  drop: yes\n")
+    write("rules", "alias-broken.yaml", b"a: &a [x, x, x]\n- match: *a\n  drop: true\n{]\n")
     # filter: expressions of docs/filters.md's kinds.
     for i, f in enumerate(["status.soc < 20 && vehicle == \"DEMO\"", "ovms.code == \"S\" or paranoid",
                            "diag matches \"^tcp\\\\.\" and not ovms.inner", "command in {7 10..20}",

@@ -236,6 +236,85 @@ def test_tls_both_legs():
     rig.stop()
 
 
+def test_tls_local_ca():
+    """--tls without --cert/--key: the proxy's own CA (created once, key 0600), exported by --print-ca,
+    issues the car leg's certificate; clients that trust the exported CA verify the proxy, others do not."""
+    import ssl
+    import stat
+    ca_dir = os.path.join(TMP, "config", "proxy-ca")
+    r = subprocess.run([PROXY, "--print-ca", "--ca-dir", ca_dir], capture_output=True, text=True)
+    ca = r.stdout.splitlines()[0] if r.stdout else ""
+    check(r.returncode == 0 and ca == os.path.join(ca_dir, "ca.pem") and "tls trust reload" in r.stdout
+          and "/store/trustedca" in r.stdout, f"--print-ca gives the CA's path and the module's steps: {r.stdout[:300]}")
+    key_mode = stat.S_IMODE(os.stat(os.path.join(ca_dir, "ca.key")).st_mode)
+    dir_mode = stat.S_IMODE(os.stat(ca_dir).st_mode)
+    check(key_mode == 0o600 and dir_mode == 0o700, f"the CA's key is 0600 in a 0700 folder: {oct(key_mode)} {oct(dir_mode)}")
+    first = open(ca).read()
+    rig = Rig(["--tls", "--ca-dir", ca_dir, "--upstream-cafile", CERT], tls=["--tls", "--cafile", ca])
+    check(open(ca).read() == first, "the CA is created once and reused")
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got),
+          f"car and app trusting the exported CA talk through the proxy: {err.strip()[-200:]}")
+    for name in ("127.0.0.1", "localhost"):
+        ctx = ssl.create_default_context(cafile=ca)
+        try:
+            with socket.create_connection(("127.0.0.1", rig.pport), timeout=5) as raw:
+                with ctx.wrap_socket(raw, server_hostname=name) as tls:
+                    ok = tls.version() is not None
+        except (ssl.SSLError, OSError) as e:
+            ok = False
+            print(f"     {name}: {e}")
+        check(ok, f"a TLS client trusting only the exported CA verifies the proxy as {name}")
+    try:
+        with socket.create_connection(("127.0.0.1", rig.pport), timeout=5) as raw:
+            with ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1"):
+                refused = False
+    except ssl.SSLCertVerificationError:
+        refused = True
+    check(refused, "a client that does not trust the CA refuses the proxy's certificate")
+    rig.stop()
+    os.chmod(os.path.join(ca_dir, "ca.key"), 0o644)
+    r = subprocess.run([PROXY, "--tls", "--ca-dir", ca_dir, "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1"],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 2 and "ca.key" in r.stderr and "chmod 600" in r.stderr,
+          f"a CA key readable by others is refused: {r.stderr.strip()}")
+
+
+def test_scheme1_and_websocket():
+    """Through sockets: a scheme-1 app (an account, plain lines) and a WebSocket app (GET /apiv2, one
+    frame per line, its frames re-masked) both decode the car's lines through the proxy, and the proxy
+    decodes both."""
+    rig = Rig()
+    rc, got, err = rig.app("--account", "alice", "--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got)
+          and any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          f"a scheme-1 app decodes the car's S and its C7 answer through the proxy ({err.strip()[-200:]})")
+    check(rig.wait_for(lambda l: l.get("leg") == "client" and l.get("code") == "C" and l.get("role") == "app", 5),
+          "the proxy decoded the scheme-1 app's C7")
+    rc, got, err = rig.app("--websocket", "--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got)
+          and any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          f"a WebSocket app decodes the car's S and its C7 answer through the proxy ({err.strip()[-200:]})")
+    check(all(not l["changed"] for l in rig.lines), "nothing was marked changed")
+    rig.stop()
+
+
+def test_many_sessions():
+    """200 apps at once through one proxy, each logged in with its own tokens: every one decodes the car's S."""
+    rig = Rig()
+    n = 200
+    procs = [subprocess.Popen([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
+                               "--json", "--exit-after", "3", "--duration", "60"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(n)]
+    ok = 0
+    for p in procs:
+        out, _ = p.communicate(timeout=120)
+        if p.returncode == 0 and any(json.loads(l).get("code") == "S" for l in out.splitlines() if l.startswith("{")):
+            ok += 1
+    check(ok == n, f"{ok} of {n} concurrent apps decoded the car's S through the proxy")
+    rig.stop()
+
+
 def test_record():
     """--record, ended by SIGINT: ovmsdump decodes every line of both legs with the keys written beside."""
     cap = os.path.join(TMP, "rec.pcapng")
@@ -318,7 +397,7 @@ def test_bad_rules():
 
 
 for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_answer_and_delay, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
+          test_upstream_refused, test_record, test_tls_both_legs, test_tls_local_ca, test_scheme1_and_websocket, test_many_sessions, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
 print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
