@@ -10,6 +10,7 @@ packages=(
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev
   libpcap-dev zlib1g-dev libssl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   xvfb xauth tcpdump openssl python3 util-linux mount bc
+  socat  # bench/proxy_relay.py: the plain TCP relay ovms-proxy is measured against
 )
 missing=()
 for p in "${packages[@]}"; do

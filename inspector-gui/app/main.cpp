@@ -5,11 +5,14 @@
 #include <QTimer>
 #include <cstdio>
 
+#include "model/allocator.h"
+
 #include "app/main_window.h"
 #include "views/filter_bar.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
+  inspector::prepare_allocator_for_records();
   QApplication::setOrganizationName("ovms-inspector");
   QApplication::setApplicationName("ovms-inspector");
   QCommandLineParser args;

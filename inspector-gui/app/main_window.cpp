@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -20,13 +21,16 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 
 #include "app/live_dialog.h"
 #include "io/open_source.h"
 #include "ovms/json.h"
+#include "ovms/keys_writer.h"
 #include "views/details_view.h"
 #include "views/filter_bar.h"
+#include "views/keys_editor.h"
 #include "views/pictures.h"
 
 namespace inspector {
@@ -117,6 +121,7 @@ MainWindow::MainWindow() {
   restoreGeometry(s.value("window/geometry").toByteArray());
   main->restoreState(s.value("window/splitter").toByteArray());
   if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1400, 900);
+  map_->setTileTemplate(s.value("map/tiles").toString());
   keys_path_ = s.value("keys/file").toString();
   if (!keys_path_.isEmpty()) {
     QString err;
@@ -137,6 +142,10 @@ void MainWindow::buildMenus() {
   recent_menu_ = file->addMenu(tr("Open &Recent"));
   fillRecentMenu();
   file->addAction(tr("&Keys…"), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::chooseKeys);
+  file->addAction(tr("Edit K&eys…"), this, [this] {
+    KeysEditor editor(keys_, keys_path_, this);
+    if (editor.exec() == QDialog::Accepted) setKeysFile(editor.path());  // decodes again with them
+  });
   file->addSeparator();
   file->addAction(tr("Export messages shown as &JSON Lines…"), this, &MainWindow::exportJson);
   file->addSeparator();
@@ -148,9 +157,24 @@ void MainWindow::buildMenus() {
     if (source_) source_->cancel();
   });
   stop_live_->setEnabled(false);
+  save_live_ = cap->addAction(tr("Save &As…"), this, [this] {
+    QString p = QFileDialog::getSaveFileName(this, tr("Save live capture"), "capture.pcapng", tr("pcapng (*.pcapng)"));
+    if (!p.isEmpty()) saveLiveCapture(p);
+  });
+  save_live_->setEnabled(false);
 
   QMenu* go = menuBar()->addMenu(tr("&Go"));
   go->addAction(tr("Go to &Frame…"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::goToFrame);
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("Map &Tile Server…"), this, [this] {
+    bool ok = false;
+    QString t = QInputDialog::getText(this, tr("Map tile server"),
+                                      tr("URL template with {z}, {x}, {y} (empty: no tiles, nothing is fetched):"),
+                                      QLineEdit::Normal, map_->tileTemplate(), &ok);
+    if (!ok) return;
+    map_->setTileTemplate(t);
+    QSettings().setValue("map/tiles", t);
+  });
   go->addAction(tr("&Filter"), QKeySequence::Find, this, [this] {
     filter_->setFocus();
     filter_->selectAll();
@@ -262,7 +286,7 @@ void MainWindow::selectStoreRow(std::size_t row) {
   auto r = model_->modelRow(row);
   if (!r) return;
   list_->selectRow(*r);
-  list_->scrollTo(model_->index(*r, 0));
+  list_->scrollTo(model_->index(*r, 0), QAbstractItemView::PositionAtCenter);
 }
 
 void MainWindow::chooseCapture() {
@@ -290,10 +314,38 @@ bool MainWindow::startLiveCapture(const QString& interface, const QString& filte
     return false;
   }
   capture_path_.clear();
+  live_dir_ = std::make_unique<QTemporaryDir>();
+  worker->recordTo(live_dir_->filePath("live.pcapng"));
   auto* w = worker.get();
   attachSource(std::move(worker));
   stop_live_->setEnabled(true);
+  save_live_->setEnabled(true);
   w->start();
+  return true;
+}
+
+bool MainWindow::saveLiveCapture(const QString& path) {
+  if (!live_dir_) {
+    showError(tr("Cannot save"), tr("no live capture to save"));
+    return false;
+  }
+  QString from = live_dir_->filePath("live.pcapng");
+  QFile::remove(path);
+  if (!QFile::copy(from, path)) {
+    showError(tr("Cannot save"), tr("'%1': cannot write it").arg(path));
+    return false;
+  }
+  QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+  if (keys_) {
+    QFileInfo fi(path);
+    QString keys_path = fi.dir().filePath(fi.completeBaseName() + ".keys.yaml");
+    std::string why;
+    if (!ovms::KeysWriter(*keys_).write(keys_path.toStdString(), "keys for " + fi.fileName().toStdString(), why)) {
+      showError(tr("Cannot save keys"), QString::fromStdString(why));
+      return false;
+    }
+  }
+  status_->setText(tr("Saved %1").arg(path));
   return true;
 }
 

@@ -19,6 +19,7 @@ class QProgressBar;
 class QPushButton;
 class QTabWidget;
 class QMenu;
+class QTemporaryDir;
 
 namespace inspector {
 
@@ -43,6 +44,9 @@ class MainWindow : public QMainWindow {
   // Captures live on `interface` with a BPF filter (empty: the default OVMS filter). False with the
   // reason in the window (a missing capability: which, and the setcap line) when it cannot.
   bool startLiveCapture(const QString& interface, const QString& filter);
+  // Saves the live capture (running or stopped) as pcapng at `path`, and the keys beside it as
+  // `<path without extension>.keys.yaml`, both 0600. False (message shown) when there is none or on error.
+  bool saveLiveCapture(const QString& path);
   // Shows the records of `source` (the window takes it); the store is cleared first.
   void attachSource(std::unique_ptr<RecordSource> source);
 
@@ -103,6 +107,8 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   QAction* stop_live_ = nullptr;
   std::unique_ptr<RecordSource> source_;
+  std::unique_ptr<QTemporaryDir> live_dir_;  // the running or last live capture's recording
+  QAction* save_live_ = nullptr;
   QString capture_path_, keys_path_;
   std::optional<ovms::KeyStore> keys_;
   QString last_error_;

@@ -7,6 +7,8 @@
 #include <QEventLoop>
 #include <chrono>
 #include <cstdio>
+
+#include "model/allocator.h"
 #include <sys/resource.h>
 
 #include "io/open_source.h"
@@ -19,6 +21,7 @@ static double since(Clock::time_point t) { return std::chrono::duration<double>(
 
 int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
+  inspector::prepare_allocator_for_records();
   if (argc < 3) {
     std::fprintf(stderr, "usage: ovms-bench-inspector CAPTURE KEYS [FILTER] [FIELD]\n");
     return 2;

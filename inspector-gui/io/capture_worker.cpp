@@ -4,6 +4,7 @@
 
 #include "ovms/analyzer.h"
 #include "ovms/capture_feed.h"
+#include "ovms/pcapng_writer.h"
 
 namespace inspector {
 
@@ -67,6 +68,15 @@ void CaptureWorker::run() {
     last_flush = std::chrono::steady_clock::now();
   };
 
+  ovms::PcapngWriter recorder;
+  std::string record_error;
+  if (!record_path_.empty()) {
+    ovms::PcapngWriter::Options o;
+    o.flush_each_block = true;
+    o.application = "ovms-inspector";
+    if (!recorder.open(record_path_, o, record_error)) source_->request_stop();
+  }
+
   ovms::CapturedFrame frame;
   for (;;) {
     auto status = source_->read(frame);
@@ -77,6 +87,9 @@ void CaptureWorker::run() {
       source_->wait(100);
       continue;
     }
+    if (recorder.is_open() && !recorder.write(frame.dlt, frame.ts, frame.data, frame.caplen, frame.wirelen) &&
+        record_error.empty())
+      record_error = recorder.error();
     feed.frame(frame);
     if (sink.batch->records.size() >= kBatchRecords ||
         (feed.frames() % 256 == 0 && std::chrono::steady_clock::now() - last_flush > kBatchInterval))
@@ -88,7 +101,9 @@ void CaptureWorker::run() {
   sink.batch->connections = analyzer.connections();
   connections_sent = analyzer.connections().size();
   flush();
-  Q_EMIT finished(cancelled_ ? QString() : QString::fromStdString(source_->error()), cancelled_.load());
+  if (recorder.is_open()) recorder.close(record_error);
+  QString error = QString::fromStdString(record_error.empty() ? source_->error() : record_error);
+  Q_EMIT finished(cancelled_ && record_error.empty() ? QString() : error, cancelled_.load());
 }
 
 }  // namespace inspector

@@ -9,6 +9,7 @@
 #include <climits>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "io/record_source.h"
 #include "ovms/keys.h"
@@ -24,6 +25,9 @@ class CaptureWorker : public RecordSource {
                 QObject* parent = nullptr);
   ~CaptureWorker() override;
 
+  // Also writes every frame to `path` as pcapng (0600, each block flushed: the file is whole at any
+  // moment, so it can be saved while the capture goes on). Call before start().
+  void recordTo(const QString& path) { record_path_ = path.toStdString(); }
   void start();
   void cancel() override;
   QString name() const override { return name_; }
@@ -36,6 +40,7 @@ class CaptureWorker : public RecordSource {
   std::unique_ptr<ovms::PacketSource> source_;
   std::optional<ovms::KeyStore> keys_;
   QString name_;
+  std::string record_path_;
   QThread* thread_;
   std::atomic<bool> cancelled_{false};
 };

@@ -20,4 +20,4 @@ shot timeline all.pcap timeline 34
 shot charts all.pcap charts 34
 shot map all.pcap map 34 'location.latitude > 0' 
 shot statistics commands.pcap statistics 10
-shot paranoid paranoid.pcap timeline 12
+shot paranoid paranoid.pcap timeline 7 'inner.code == "S"'

@@ -34,7 +34,7 @@ ChartPanel::ChartPanel(const RecordStore& store, QWidget* parent) : QWidget(pare
   bar->addWidget(choice_, 1);
   for (auto* b : {add, clear, png, csv}) bar->addWidget(b);
   chart_ = new QChart;
-  chart_->legend()->setAlignment(Qt::AlignBottom);
+  chart_->legend()->setAlignment(Qt::AlignRight);  // a column: room for every vehicle's name
   view_ = new QChartView(chart_);
   view_->setRenderHint(QPainter::Antialiasing);
   auto* l = new QVBoxLayout(this);

@@ -1,6 +1,11 @@
 #include "views/map_view.h"
 
+#include <QDir>
 #include <QMouseEvent>
+#include <QNetworkAccessManager>
+#include <QNetworkDiskCache>
+#include <QNetworkReply>
+#include <QStandardPaths>
 #include <QPainter>
 #include <QPainterPath>
 #include <QWheelEvent>
@@ -21,6 +26,65 @@ const QColor kTrackColours[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0
 }  // namespace
 
 MapView::MapView(const RecordStore& store, QWidget* parent) : QWidget(parent), store_(store) { setMinimumSize(200, 150); }
+
+void MapView::setTileTemplate(const QString& url) {
+  tile_template_ = url.trimmed();
+  tiles_.clear();
+  pending_.clear();
+  if (!tile_template_.isEmpty() && !net_) {
+    net_ = new QNetworkAccessManager(this);
+    auto* cache = new QNetworkDiskCache(net_);
+    cache->setCacheDirectory(QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/tiles");
+    net_->setCache(cache);
+  }
+  update();
+}
+
+void MapView::requestTile(int z, int x, int y) {
+  QString key = QString("%1/%2/%3").arg(z).arg(x).arg(y);
+  if (tiles_.contains(key) || pending_.contains(key)) return;
+  pending_.insert(key);
+  QString url = tile_template_;
+  url.replace("{z}", QString::number(z)).replace("{x}", QString::number(x)).replace("{y}", QString::number(y));
+  QNetworkRequest req{QUrl(url)};
+  req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::PreferCache);
+  req.setHeader(QNetworkRequest::UserAgentHeader, "ovms-inspector");
+  QNetworkReply* reply = net_->get(req);
+  connect(reply, &QNetworkReply::finished, this, [this, reply, key] {
+    reply->deleteLater();
+    QPixmap px;
+    if (reply->error() == QNetworkReply::NoError && px.loadFromData(reply->readAll())) {
+      tiles_.insert(key, px);
+      update();
+      Q_EMIT tileLoaded();
+    }
+  });
+}
+
+void MapView::drawTiles(QPainter& p) {
+  // The zoom level whose tiles come out about 256 pixels wide at this scale (the world is 2 units).
+  int z = std::clamp(static_cast<int>(std::lround(std::log2(scale_ * 2 / 256))), 0, 19);
+  int n = 1 << z;
+  double tile_px = scale_ * 2 / n;
+  auto tile_of = [&](double px, double py, int& tx, int& ty) {
+    double mx = cx_ + (px - width() / 2.0) / scale_, my = cy_ - (py - height() / 2.0) / scale_;
+    tx = std::clamp(static_cast<int>(std::floor((mx + 1) / 2 * n)), 0, n - 1);
+    ty = std::clamp(static_cast<int>(std::floor((1 - my) / 2 * n)), 0, n - 1);
+  };
+  int x0, y0, x1, y1;
+  tile_of(0, 0, x0, y0);
+  tile_of(width(), height(), x1, y1);
+  if ((x1 - x0 + 1) * (y1 - y0 + 1) > 64) return;  // a bound on requests per view
+  for (int ty = y0; ty <= y1; ++ty)
+    for (int tx = x0; tx <= x1; ++tx) {
+      QString key = QString("%1/%2/%3").arg(z).arg(tx).arg(ty);
+      double left = width() / 2.0 + ((tx * 2.0 / n - 1) - cx_) * scale_;
+      double top = height() / 2.0 - ((1 - ty * 2.0 / n) - cy_) * scale_;
+      auto it = tiles_.find(key);
+      if (it != tiles_.end()) p.drawPixmap(QRectF(left, top, tile_px, tile_px), *it, QRectF(it->rect()));
+      else requestTile(z, tx, ty);
+    }
+}
 
 void MapView::storeReset() {
   tracks_.clear();
@@ -69,6 +133,7 @@ void MapView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);
   p.fillRect(rect(), QColor(0xee, 0xf3, 0xf7));
+  if (!tile_template_.isEmpty()) drawTiles(p);
   // Graticule: a step of degrees that gives a handful of lines across the view.
   double deg_per_px = 180.0 / scale_;
   double step = 1e-4;
@@ -77,7 +142,8 @@ void MapView::paintEvent(QPaintEvent*) {
       step = s;
       break;
     } else step = s;
-  double lon0 = (cx_ - width() / 2.0 / scale_) * 180.0, lon1 = (cx_ + width() / 2.0 / scale_) * 180.0;
+  double lon0 = std::max(-180.0, (cx_ - width() / 2.0 / scale_) * 180.0);
+  double lon1 = std::min(180.0, (cx_ + width() / 2.0 / scale_) * 180.0);
   p.setPen(QColor(0xc8, 0xd0, 0xd8));
   p.setFont(QFont(p.font().family(), 7));
   for (double lon = std::floor(lon0 / step) * step; lon <= lon1; lon += step) {
@@ -90,7 +156,7 @@ void MapView::paintEvent(QPaintEvent*) {
     double my = cy_ + (height() / 2.0 - y) / scale_;
     return (2 * std::atan(std::exp(my * kPi)) - kPi / 2) * 180.0 / kPi;
   };
-  double lat_lo = lat_at(height()), lat_hi = lat_at(0);
+  double lat_lo = std::max(-85.0, lat_at(height())), lat_hi = std::min(85.0, lat_at(0));
   for (double lat = std::floor(lat_lo / step) * step; lat <= lat_hi; lat += step) {
     double y = project(lat, 0).y();
     p.drawLine(QPointF(0, y), QPointF(width(), y));

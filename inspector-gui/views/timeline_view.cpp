@@ -12,7 +12,7 @@
 namespace inspector {
 
 namespace {
-constexpr int kLabelWidth = 150;
+constexpr int kLabelWidth = 210;  // "#12 VEHICLE 10.0.1.12:44394"
 constexpr int kLaneHeight = 22;
 constexpr int kAxisHeight = 20;
 }  // namespace
@@ -113,13 +113,14 @@ void TimelineView::setCursorRow(std::size_t row) {
 void TimelineView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.fillRect(rect(), Qt::white);
-  // The time axis: about eight ticks, labelled by the core's time wording.
+  // The time axis: a tick every 120 pixels or so, labelled by the core's time wording (to the ms).
   p.setPen(Qt::gray);
-  for (int k = 0; k <= 8; ++k) {
-    double ts = v0_ + (v1_ - v0_) * k / 8;
+  const int ticks = std::max(2, (width() - kLabelWidth) / 120);
+  for (int k = 0; k <= ticks; ++k) {
+    double ts = v0_ + (v1_ - v0_) * k / ticks;
     int x = static_cast<int>(xOf(ts));
     p.drawLine(x, kAxisHeight - 4, x, height());
-    if (k < 8) p.drawText(x + 2, 14, QString::fromStdString(ovms::present::time_text(ts)).left(12));
+    if (k < ticks) p.drawText(x + 2, 14, QString::fromStdString(ovms::present::time_text(ts)).left(12));
   }
   // Lanes.
   for (std::size_t l = 0; l < lane_conn_.size(); ++l) {

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "options.h"
+#include "pcapng_recorder.h"
 #include "output.h"
 #include "rules.h"
 #include "server.h"
@@ -108,8 +109,23 @@ int main(int argc, char** argv) {
   cfg.upstream_tls = opt->tls;
   cfg.upstream_insecure = opt->upstream_insecure;
   cfg.bound = opt->bound;
+  if (!opt->upstream_ca.empty()) {
+    cfg.upstream_ca = QSslCertificate::fromPath(QString::fromStdString(opt->upstream_ca), QSsl::Pem);
+    if (cfg.upstream_ca.isEmpty()) {
+      std::fprintf(stderr, "ovms-proxy: --upstream-cafile %s: no PEM certificate in it\n", opt->upstream_ca.c_str());
+      return 2;
+    }
+  }
 
-  Server server(cfg, rules ? &*rules : nullptr, nullptr);
+  PcapngRecorder recorder;
+  if (!opt->record.empty()) {
+    std::string error;
+    if (!recorder.open(opt->record, cfg.keys.get(), error)) {
+      std::fprintf(stderr, "ovms-proxy: --record: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  Server server(cfg, rules ? &*rules : nullptr, opt->record.empty() ? nullptr : &recorder);
   if (opt->tls) {
     std::optional<ServerTls> tls = load_tls(*opt);
     if (!tls) return 2;
@@ -187,6 +203,12 @@ int main(int argc, char** argv) {
   });
 
   app.exec();
+  if (!opt->record.empty()) {
+    std::string error;
+    if (!recorder.close(error)) std::fprintf(stderr, "ovms-proxy: --record: %s\n", error.c_str());
+    else std::fprintf(stderr, "ovms-proxy: recorded %s (keys in %s)\n", opt->record.c_str(),
+                      PcapngRecorder::keys_path(opt->record).c_str());
+  }
   if (opt->stats && rules) {
     std::string s = "rules used:\n";
     for (const Rule& r : rules->rules()) s += "  " + std::to_string(r.used) + "  " + r.describe() + "\n";

@@ -8,8 +8,8 @@ namespace {
 
 const char kUsage[] =
     "usage: ovms-proxy --upstream HOST:PORT [--listen ADDR:PORT] [-k KEYS] [--json] [-Y FILTER]\n"
-    "                  [--rules RULES.yaml] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
-    "                  [--upstream-insecure] [--bound BYTES]\n"
+    "                  [--rules RULES.yaml] [--record FILE.pcapng] [--stats] [--show-secrets] [--tls --cert CERT.pem --key KEY.pem]\n"
+    "                  [--upstream-cafile CA.pem] [--upstream-insecure] [--bound BYTES]\n"
     "\n"
     "A decrypting man-in-the-middle between OVMS v2 clients (cars, apps) and their server: prints every\n"
     "relayed message as ovmsdump does, and drops, edits and injects lines by rules.\n"
@@ -20,10 +20,13 @@ const char kUsage[] =
     "  -k KEYS             keys file (keys/README.md); without it bytes pass through undecrypted\n"
     "  --json              JSON Lines (ovmsdump's objects plus leg, changed, dropped, injected, to_proxy)\n"
     "  -Y FILTER           show only the lines a filter selects (never changes what is relayed)\n"
+    "  --record FILE      both legs as pcapng (0600, readable if interrupted), keys beside it\n"
+    "                      (FILE without .pcapng + .keys.yaml)\n"
     "  --rules FILE        drop/set/replace/delay/answer/inject rules (proxy/README.md)\n"
     "  --stats             at exit: how often each rule was used, sessions accepted\n"
     "  --show-secrets      passwords in summaries (redacted by default)\n"
     "  --tls               TLS on both legs (port 6870): the car's with --cert/--key, the upstream verified\n"
+    "  --upstream-cafile CA.pem  also trust this CA for the upstream (besides the system's)\n"
     "  --upstream-insecure do not verify the upstream's certificate\n"
     "  --bound BYTES       bytes kept per leg before it stops being read (backpressure; default 262144)\n";
 
@@ -99,6 +102,9 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
     } else if (a == "--cert") {
       if (!(v = value())) return std::nullopt;
       o.cert = v;
+    } else if (a == "--upstream-cafile") {
+      if (!(v = value())) return std::nullopt;
+      o.upstream_ca = v;
     } else if (a == "--key") {
       if (!(v = value())) return std::nullopt;
       o.key = v;
@@ -122,10 +128,6 @@ std::optional<ProxyOptions> parse_proxy_options(int argc, char** argv, int& exit
   }
   if (o.tls && (o.cert.empty() || o.key.empty())) {
     std::fprintf(stderr, "ovms-proxy: --tls needs --cert CERT.pem and --key KEY.pem for the car's leg\n");
-    return std::nullopt;
-  }
-  if (!o.record.empty()) {
-    std::fprintf(stderr, "ovms-proxy: --record is not available yet in this build\n");
     return std::nullopt;
   }
   return o;

@@ -14,7 +14,7 @@ struct ProxyOptions {
   std::string keys, filter, rules, record;
   bool json = false, stats = false, show_secrets = false;
   bool tls = false, upstream_insecure = false;
-  std::string cert, key;
+  std::string cert, key, upstream_ca;
   std::size_t bound = 256 * 1024;
 };
 

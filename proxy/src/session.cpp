@@ -76,6 +76,11 @@ void Session::startUpstream() {
   };
   if (config_.upstream_tls) {
     if (config_.upstream_insecure) s->setPeerVerifyMode(QSslSocket::VerifyNone);
+    if (!config_.upstream_ca.isEmpty()) {
+      QSslConfiguration c = s->sslConfiguration();
+      c.addCaCertificates(config_.upstream_ca);
+      s->setSslConfiguration(c);
+    }
     connect(s, &QSslSocket::encrypted, this, ready);
     connect(s, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
       for (const QSslError& e : errors)
@@ -121,11 +126,19 @@ void Session::readLeg(Leg leg) {
     updatePause();
     if (done_) return;
   }
+  const int i = static_cast<int>(leg);
+  if (eof_pending_[i] && s->bytesAvailable() == 0) {
+    eof_pending_[i] = false;
+    legClosed(leg, false);
+  }
 }
 
 void Session::updatePause() {
   for (Leg leg : {Leg::Client, Leg::Server}) {
-    const bool over = relay_.buffered(leg) > config_.bound || queued_to(other_leg(leg)) > config_.bound;
+    // The relay's own store counts only behind a held line: a partial line needs more bytes to finish,
+    // so pausing for it would wait forever (the relay's max_buffered bounds that case).
+    const bool over = (relay_.held() > 0 && relay_.buffered(leg) > config_.bound) ||
+                      queued_to(other_leg(leg)) > config_.bound;
     const int i = static_cast<int>(leg);
     if (paused_[i] == over) continue;
     paused_[i] = over;
@@ -226,6 +239,12 @@ void Session::closeLeg(Leg leg, bool reset) {
 void Session::legClosed(Leg leg, bool reset) {
   const int i = static_cast<int>(leg);
   if (done_) return;
+  QTcpSocket* s = socket(leg);
+  if (!reset && open_[i] && s && s->bytesAvailable() > 0) {
+    // The peer's last bytes are still in the socket (a paused leg): the close waits until they are read.
+    eof_pending_[i] = true;
+    return;
+  }
   const bool was_open = open_[i];
   open_[i] = false;
   if (was_open) handle(relay::Closed{leg, reset, now()});

@@ -27,6 +27,7 @@ struct SessionConfig {
   quint16 upstream_port = 6867;
   bool upstream_tls = false;
   bool upstream_insecure = false;  // TLS upstream without verification
+  QList<QSslCertificate> upstream_ca;  // trusted for the upstream besides the system's CAs
   std::size_t bound = 256 * 1024;  // bytes per leg before that leg stops being read
   double warn_before = 30;
   PeerTimeouts timeouts;
@@ -93,6 +94,7 @@ class Session : public QObject {
   bool connected_ = false;
   bool paused_[2] = {false, false};
   bool open_[2] = {true, false};
+  bool eof_pending_[2] = {false, false};  // the peer closed, but bytes it sent are still to be read
   bool done_ = false;
   std::function<bool(const LineRecord&, Leg)> intercept_;
   QString lastState_;

@@ -2,6 +2,9 @@
 // ovmsdump's own output on the same files (the same core, another front end).
 #include <QAction>
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QWheelEvent>
 #include <algorithm>
 #include <unistd.h>
 #include <QEventLoop>
@@ -25,6 +28,8 @@
 #include "views/chart_panel.h"
 #include "views/details_view.h"
 #include "views/filter_bar.h"
+#include "views/keys_editor.h"
+#include <QTableWidget>
 #include "views/map_view.h"
 #include "views/timeline_view.h"
 
@@ -40,9 +45,9 @@ QStringList samples() {
 }
 
 // ovmsdump's JSON Lines for a capture (and a filter), one string per line.
-QStringList ovmsdump_json(const QString& capture, const QString& filter = {}) {
+QStringList ovmsdump_json(const QString& capture, const QString& filter = {}, const QString& keys = kKeys) {
   QProcess p;
-  QStringList args{"-r", capture, "-k", kKeys, "--json"};
+  QStringList args{"-r", capture, "-k", keys, "--json"};
   if (!filter.isEmpty()) args << "-Y" << filter;
   p.start(OVMSDUMP, args);
   p.waitForFinished(60000);
@@ -242,6 +247,87 @@ class InspectorGuiTest : public QObject {
     QCOMPARE(points, locations);
   }
 
+  // A tile server by URL template (file:// here: no network in tests): the map fetches the tiles it
+  // shows and draws them; without a template it fetches nothing.
+  void mapTiles() {
+    Loaded l;
+    load(kSamples + "/all.pcap", l);
+    QTemporaryDir dir;
+    QPixmap tile(256, 256);
+    tile.fill(Qt::green);
+    for (int z = 0; z <= 19; ++z)
+      for (int x = 0; x < 4; ++x) {  // enough for the world at low zoom; higher levels are not all there
+        QDir().mkpath(dir.filePath(QString("%1/%2").arg(z).arg(x)));
+        for (int y = 0; y < 4; ++y) tile.save(dir.filePath(QString("%1/%2/%3.png").arg(z).arg(x).arg(y)));
+      }
+    MapView map(l.store);
+    map.resize(512, 512);
+    map.storeAppended(0);
+    map.grab();
+    QCOMPARE(map.tilesLoaded(), 0);
+    map.setTileTemplate(QUrl::fromLocalFile(dir.path()).toString() + "/{z}/{x}/{y}.png");
+    // Zoomed out to the whole world: level 1, tiles 0..1 each way.
+    for (int i = 0; i < 12; ++i) {
+      QWheelEvent out(QPointF(256, 256), map.mapToGlobal(QPointF(256, 256)), {}, {0, -120}, Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+      QCoreApplication::sendEvent(&map, &out);
+    }
+    map.grab();
+    QTRY_VERIFY_WITH_TIMEOUT(map.tilesLoaded() > 0, 5000);
+    QImage img = map.grab().toImage();
+    if (qEnvironmentVariableIsSet("INSPECTOR_TEST_DUMP")) img.save(qEnvironmentVariable("INSPECTOR_TEST_DUMP"));
+    QCOMPARE(img.pixelColor(256, 140), QColor(Qt::green));  // far north of every track: a tile, nothing else
+  }
+
+  // The keys editor shows the file's vehicles and accounts, and saves what it holds, 0600, in a file
+  // the core loads back with the same secrets.
+  void keysEditor() {
+    QString error;
+    auto keys = load_keys(kKeys, error);
+    QVERIFY(keys);
+    KeysEditor ed(keys, {});
+    QCOMPARE(static_cast<std::size_t>(ed.vehicles()->rowCount()), keys->vehicles().size());
+    QCOMPARE(static_cast<std::size_t>(ed.accounts()->rowCount()), keys->accounts().size());
+    // Unchanged, it saves a file that decodes as the original does (checked in the window below).
+    QTemporaryDir dir;
+    QString same = dir.filePath("same.yaml");
+    QVERIFY2(ed.save(same, error), qPrintable(error));
+    int r = ed.vehicles()->rowCount();
+    ed.vehicles()->insertRow(r);
+    ed.vehicles()->setItem(r, 0, new QTableWidgetItem("NEWCAR"));
+    ed.vehicles()->setItem(r, 1, new QTableWidgetItem("new, \"quoted\" secret: #1"));
+    QString path = dir.filePath("keys.yaml");
+    QVERIFY2(ed.save(path, error), qPrintable(error));
+    QCOMPARE(QFile(path).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+             QFile::Permissions());
+    QStringList warnings;
+    auto back = load_keys(path, error, &warnings);
+    QVERIFY2(back, qPrintable(error));
+    QVERIFY(warnings.isEmpty());
+    QCOMPARE(back->vehicles().size(), keys->vehicles().size() + 1);
+    for (const auto& v : keys->vehicles()) {
+      if (v.id.empty()) continue;
+      const auto* w = back->find_vehicle(v.id);
+      QVERIFY(w);
+      QCOMPARE(w->server_password, v.server_password);
+      QCOMPARE(w->module_password, v.module_password);
+    }
+    QCOMPARE(*back->find_vehicle("NEWCAR")->server_password, std::string("new, \"quoted\" secret: #1"));
+    // The window decodes with the saved file as it did with the original.
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(w.setKeysFile(same));
+    QVERIFY(w.openCapture(kSamples + "/all.pcap"));
+    QVERIFY(wait_loaded(w));
+    // (ovmsdump with the saved file: diagnostics name the line of the keys file a key is on.)
+    QStringList expected = ovmsdump_json(kSamples + "/all.pcap", {}, same);
+    // Every line the original keys decrypt, the saved ones decrypt too.
+    QCOMPARE(ovmsdump_json(kSamples + "/all.pcap").filter("\"plain\":\"").size(), expected.filter("\"plain\":\"").size());
+    QCOMPARE(static_cast<qsizetype>(w.store().size()), expected.size());
+    for (std::size_t i = 0; i < w.store().size(); ++i)
+      QCOMPARE(QString::fromStdString(json_of(w.store(), i)), expected[static_cast<int>(i)]);
+  }
+
   // Statistics count as ovmsdump --stats does (one count per line in each table).
   void statistics() {
     Loaded l;
@@ -313,6 +399,18 @@ class InspectorGuiTest : public QObject {
       if (a->text() == "S&top") a->trigger();
     QVERIFY(done.wait(5000));
     QVERIFY(!w.loading());
+    // Saved with its keys, the capture decodes in ovmsdump to the very records the window showed.
+    QTemporaryDir dir;
+    QVERIFY2(w.saveLiveCapture(dir.filePath("live.pcapng")), qPrintable(w.lastError()));
+    QVERIFY(QFile::exists(dir.filePath("live.keys.yaml")));
+    QCOMPARE(QFile(dir.filePath("live.pcapng")).permissions() & (QFile::ReadOther | QFile::ReadGroup), QFile::Permissions());
+    QStringList saved = ovmsdump_json(dir.filePath("live.pcapng"), {}, dir.filePath("live.keys.yaml"));
+    QCOMPARE(static_cast<qsizetype>(w.store().size()), saved.size());
+    for (std::size_t i = 0; i < w.store().size(); ++i) {
+      QJsonObject a = QJsonDocument::fromJson(QByteArray::fromStdString(json_of(w.store(), i))).object();
+      QJsonObject b = QJsonDocument::fromJson(saved[static_cast<int>(i)].toUtf8()).object();
+      for (const char* k : {"frame", "conn", "dir", "vehicle", "wire", "plain", "code", "fields"}) QCOMPARE(a[k], b[k]);
+    }
     car.kill();
     serve.kill();
     car.waitForFinished();
@@ -362,6 +460,20 @@ class InspectorGuiTest : public QObject {
     k.close();
     QVERIFY(!w.setKeysFile(badkeys));
     QVERIFY2(w.lastError().contains("bad.yaml"), qPrintable(w.lastError()));
+    // A capture cut off in its middle: what comes before the damage is shown, and the window says where.
+    QFile whole(kSamples + "/basic.pcap");
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    QByteArray bytes = whole.readAll();
+    QString cut = dir.filePath("cut.pcap");
+    QFile c(cut);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write(bytes.left(bytes.size() / 2 + 7));
+    c.close();
+    QVERIFY(w.openCapture(cut));
+    QVERIFY(wait_loaded(w));
+    QVERIFY2(w.lastError().contains("frame"), qPrintable(w.lastError()));
+    QVERIFY(w.store().size() > 0);
+    QVERIFY(static_cast<qsizetype>(w.store().size()) < ovmsdump_json(kSamples + "/basic.pcap").size());
     // The window still works afterwards.
     QVERIFY(w.openCapture(kSamples + "/basic.pcap"));
     QVERIFY(wait_loaded(w));

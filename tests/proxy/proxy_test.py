@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""ovms-proxy end to end, on 127.0.0.1 with free ports: the simulator's live server, car and app
+(ovms-sim serve|car|app) talk through ovms-proxy. Every check reads what a real peer received.
+
+usage: proxy_test.py OVMS_PROXY OVMS_SIM KEYS OVMSDUMP
+"""
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PROXY, SIM, KEYS_SRC, OVMSDUMP = sys.argv[1:5]
+TMP = tempfile.mkdtemp(prefix="proxy_test.")
+KEYS = os.path.join(TMP, "keys.yaml")
+with open(KEYS_SRC) as f, open(KEYS, "w") as g:
+    g.write(f.read())
+os.chmod(KEYS, 0o600)
+FAILS = []
+# One certificate for the test's TLS server and the proxy's car leg (127.0.0.1 in its names).
+CERT, CERT_KEY = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", CERT_KEY, "-out", CERT,
+                "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+               check=True, capture_output=True)
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILS.append(what)
+
+
+def start_listening(cmd, name):
+    """Starts a command whose first stdout line is 'listening on ADDR:PORT'; returns (proc, port)."""
+    err = open(os.path.join(TMP, name + ".err"), "w")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, errors="replace")
+    first = p.stdout.readline()
+    if not first.startswith("listening on "):
+        raise SystemExit(f"{name}: no 'listening on' line: {first!r}")
+    # Always read its output (a proxy that cannot write its stdout stops relaying, as it should).
+    p.lines = []
+    threading.Thread(target=lambda: p.lines.extend(iter(p.stdout.readline, "")), daemon=True).start()
+    return p, int(first.strip().rsplit(":", 1)[1])
+
+
+class Rig:
+    """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
+
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=()):
+        self.vehicle = vehicle
+        self.tls = tls or []  # the car's and app's TLS options
+        serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
+        self.serve, self.sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS, *serve_tls],
+                                                 "serve")
+        args = [PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{self.sport}", "--json", *proxy_args]
+        if keys:
+            args += ["-k", KEYS]
+        self.proxy, self.pport = start_listening(args, "proxy")
+        self.car = None
+        if car:
+            self.car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", vehicle,
+                                         "-k", KEYS, "--interval", "1", *self.tls, *car_args],
+                                        stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "car.err"), "w"))
+            self.wait_for(lambda l: l.get("leg") == "client" and "S" in (l.get("code"), (l.get("inner") or {}).get("code")), 10)
+
+    @property
+    def lines(self):
+        return [json.loads(l) for l in list(self.proxy.lines)]
+
+    def wait_for(self, pred, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            if any(pred(l) for l in list(self.lines)):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def app(self, *args, n=12, timeout=15):
+        r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{self.pport}", "--vehicle", self.vehicle, "-k", KEYS,
+                            "--json", "--exit-after", str(n), *self.tls, *args], capture_output=True, text=True, timeout=timeout)
+        return r.returncode, [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")], r.stderr
+
+    def stop(self):
+        if self.car:
+            self.car.terminate()
+            self.car.wait()
+        self.proxy.send_signal(signal.SIGINT)
+        rc = self.proxy.wait(timeout=10)
+        self.serve.terminate()
+        self.serve.wait()
+        return rc
+
+
+def rules_file(text):
+    path = os.path.join(TMP, "rules.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_relayed_and_shown():
+    rig = Rig()
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rc == 0, f"app through the proxy logged in and read its messages (rc {rc}: {err.strip()[-200:]})")
+    codes = [m.get("code") for m in got]
+    check("S" in codes and "F" in codes, f"the app decoded the car's F and S through the proxy: {codes}")
+    check(any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          "the app got the car's answer to its C7 through the proxy")
+    check(rig.wait_for(lambda l: l.get("code") == "C" and l.get("leg") == "client" and l.get("role") == "app", 5),
+          "the proxy showed the app's C7 on the client leg")
+    check(rig.wait_for(lambda l: l.get("code") == "S" and l.get("leg") == "server", 5),
+          "the proxy showed the server's S to the app on the server leg")
+    check(all(not l["changed"] and not l["dropped"] for l in rig.lines), "without rules nothing is marked changed")
+    check(rig.stop() == 0, "SIGINT ends ovms-proxy with status 0")
+
+
+def test_edit_drop():
+    rules = rules_file("""
+- match: 'code == "S"'
+  from: car
+  set: {field: status.soc, value: "99.5"}
+- match: 'code == "D"'
+  drop: true
+""")
+    rig = Rig(["--rules", rules, "--stats"])
+    rc, got, err = rig.app("--send", "C7,stat", n=16)
+    socs = [m["fields"].get("soc") for m in got if m.get("code") == "S"]
+    check(socs and all(s == 99.5 for s in socs), f"the app decoded the edited soc 99.5 in every S: {socs}")
+    check(not any(m.get("code") == "D" for m in got), "the dropped D never reached the app")
+    check(any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in got),
+          "after the edit and the drop the app still decodes later lines (its C7 answer)")
+    check(all("diag" not in m or not any(d["severity"] in ("warning", "error") for d in m["diag"]) for m in got),
+          "the app's decoder saw no damage after the edits")
+    check(rig.wait_for(lambda l: l.get("code") == "S" and l["changed"] and l["sent"]["fields"]["soc"] == 99.5, 5),
+          "the proxy showed the S as changed, with what was sent")
+    check(rig.wait_for(lambda l: l.get("code") == "D" and l["dropped"], 5), "the proxy showed the D as dropped")
+    rig.stop()
+    err = open(os.path.join(TMP, "proxy.err")).read()
+    check("line 2: set" in err and "line 5: drop" in err, f"--stats counts each rule's uses: {err[-300:]}")
+
+
+def test_paranoid_edit():
+    """A paranoid car (EM lines under the module password): the edit is re-wrapped, the app decodes it."""
+    rules = rules_file("""
+- match: 'inner.code == "S"'
+  from: car
+  set: {field: status.soc, value: "12.5"}
+""")
+    rig = Rig(["--rules", rules], vehicle="PARA2", car_args=["--paranoid"])
+    rc, got, err = rig.app("--send", "C7,stat", n=16)
+    inner = [m["inner"] for m in got if m.get("inner") and m["inner"].get("code") == "S"]
+    socs = [i["fields"].get("soc") for i in inner]
+    check(socs and all(s == 12.5 for s in socs), f"the app decoded the paranoid S with the edited soc: {socs} ({err.strip()[-150:]})")
+    check(any(m.get("code") == "c" or (m.get("inner") or {}).get("code") == "c" for m in got),
+          "later paranoid lines still decode on the app's side (its C7 answer)")
+    rig.stop()
+
+
+def test_inject_reply_kept():
+    # When the server says Z to the car, the proxy asks the car C7,stat itself.
+    rules = rules_file("""
+- match: 'code == "Z"'
+  from: server
+  inject: "C7,stat"
+""")
+    rig = Rig(["--rules", rules])
+    rc, got, err = rig.app(n=10)
+    check(rig.wait_for(lambda l: l.get("code") == "C" and l["injected"], 5), "the proxy showed its injected C7")
+    check(rig.wait_for(lambda l: l.get("code") == "c" and l["to_proxy"], 10),
+          "the car's answer to the injected C7 was kept by the proxy")
+    check(not any(m.get("code") == "c" for m in got), "the app never got an answer to a command it did not send")
+    rig.stop()
+
+
+def test_pass_through_without_keys():
+    rig = Rig(keys=False)
+    rc, got, err = rig.app("--send", "C7,stat", n=12)
+    check(rc == 0 and any(m.get("code") == "S" for m in got),
+          "without keys the proxy passes bytes exactly: the app still decodes the car's S")
+    check(any(m.get("code") == "c" for m in got), "... and the car's answer to the app's command")
+    rig.stop()
+
+
+def test_upstream_refused():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    p, pport = start_listening([PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{port}"], "proxy_refused")
+    c = socket.create_connection(("127.0.0.1", pport))
+    c.settimeout(5)
+    try:
+        data = c.recv(100)
+    except ConnectionResetError:
+        data = b""
+    check(data == b"", "an unreachable upstream closes the client's leg")
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    err = "".join(p.lines) + open(os.path.join(TMP, "proxy_refused.err")).read()
+    check("upstream_unreachable" in err or "unreachable" in err, f"... and says why: {err.strip()[-200:]}")
+
+
+def test_tls_both_legs():
+    rig = Rig(["--tls", "--cert", CERT, "--key", CERT_KEY, "--upstream-cafile", CERT],
+              tls=["--tls", "--cafile", CERT])
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rc == 0 and any(m.get("code") == "S" for m in got), f"TLS on both legs: the app decodes the car's S ({err.strip()[-200:]})")
+    check(rig.wait_for(lambda l: l.get("code") == "c" and l["leg"] == "client", 5), "the proxy decrypted the car's TLS leg")
+    rig.stop()
+
+
+def test_record():
+    """--record, ended by SIGINT: ovmsdump decodes every line of both legs with the keys written beside."""
+    cap = os.path.join(TMP, "rec.pcapng")
+    rig = Rig(["--record", cap])
+    rc, got, err = rig.app("--send", "C7,stat", n=14)
+    check(rig.stop() == 0, "SIGINT with --record ends with status 0")
+    keys = os.path.join(TMP, "rec.keys.yaml")
+    check(os.stat(cap).st_mode & 0o777 == 0o600 and os.stat(keys).st_mode & 0o777 == 0o600,
+          "the capture and its keys are 0600")
+    r = subprocess.run([OVMSDUMP, "-r", cap, "-k", keys, "--json"], capture_output=True, text=True)
+    recs = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and recs, f"ovmsdump reads the recording (rc {r.returncode}: {r.stderr.strip()[-200:]})")
+    msgs = [m for m in recs if m.get("kind") == "message"]
+    check(msgs and all(m.get("plain") is not None for m in msgs), "every message line of the recording decrypts")
+    conns = {m["conn"] for m in msgs}
+    check(len(conns) == 4, f"both legs of both sessions are in it: connections {sorted(conns)}")
+    s_count = sum(1 for m in msgs if m.get("code") == "S")
+    check(s_count >= 4, f"the car's S is on its leg and the server's leg, and the app's two: {s_count}")
+    check(any(m.get("code") == "c" and m.get("fields", {}).get("command") == 7 for m in msgs),
+          "the C7 answer is in the recording")
+
+
+def test_backpressure():
+    """A receiver that does not read while the sender floods: the proxy stops reading the sender (its
+    memory stays bounded), and once the receiver reads, every byte arrives in order."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    port = lst.getsockname()[1]
+    p, pport = start_listening([PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{port}", "--bound", "65536"],
+                               "proxy_bp")
+    sender = socket.create_connection(("127.0.0.1", pport))
+    receiver, _ = lst.accept()
+    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    sender.setblocking(False)
+    block = os.urandom(65536)
+    sent = hashlib.sha256()
+    total = 0
+    end = time.time() + 3
+    while time.time() < end:
+        try:
+            n = sender.send(block)
+            sent.update(block[:n])
+            total += n
+        except BlockingIOError:
+            time.sleep(0.01)
+    rss = 0
+    with open(f"/proc/{p.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+    check(total < 32 << 20, f"the sender was slowed down while nobody read: {total} bytes accepted in 3 s")
+    check(rss < 64 << 20, f"the proxy's memory stayed bounded: RSS {rss >> 20} MiB")
+    sender.setblocking(True)
+    sender.shutdown(socket.SHUT_WR)
+    got = hashlib.sha256()
+    n = 0
+    receiver.settimeout(10)
+    while n < total:
+        try:
+            d = receiver.recv(1 << 20)
+        except socket.timeout:
+            break
+        if not d:
+            break
+        got.update(d)
+        n += len(d)
+    check(n == total and got.digest() == sent.digest(), f"every byte arrived in order once read ({n} of {total})")
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+
+
+def test_bad_rules():
+    path = rules_file("- match: 'code =='\n  drop: true\n")
+    r = subprocess.run([PROXY, "--upstream", "127.0.0.1:1", "--rules", path], capture_output=True, text=True)
+    check(r.returncode == 2 and "rules.yaml:1: match: column" in r.stderr, f"a bad rule filter is named: {r.stderr.strip()}")
+    path = rules_file("- match: 'code == S'\n  set: {field: status.nosuch, value: 1}\n")
+    r = subprocess.run([PROXY, "--upstream", "127.0.0.1:1", "--rules", path], capture_output=True, text=True)
+    check(r.returncode == 2 and "status.nosuch" in r.stderr, f"an unknown field is named: {r.stderr.strip()}")
+
+
+for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_inject_reply_kept, test_pass_through_without_keys,
+          test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
+    print(f"--- {t.__name__}", flush=True)
+    t()
+print("FAILED: " + "; ".join(FAILS) if FAILS else "all passed")
+sys.exit(1 if FAILS else 0)
