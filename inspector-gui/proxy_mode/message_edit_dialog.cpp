@@ -5,6 +5,7 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 namespace inspector {
@@ -12,12 +13,19 @@ namespace inspector {
 MessageEditDialog::MessageEditDialog(const QString& title, const QString& body, QWidget* parent) : QDialog(parent) {
   setWindowTitle(title);
   auto* top = new QVBoxLayout(this);
-  top->addWidget(new QLabel(tr("Message (<code><data>, without \"MP-0 \"):")));
+  auto* what = new QLabel(tr("Message (<code><data>, without \"MP-0 \"):"));
+  what->setTextFormat(Qt::PlainText);
+  top->addWidget(what);
   raw_ = new QLineEdit(body);
   raw_->setObjectName("raw");
   top->addWidget(raw_);
   form_host_ = new QWidget;
-  top->addWidget(form_host_);
+  // A status has over forty fields: the form scrolls, the dialog stays on the screen.
+  auto* scroll = new QScrollArea;
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(form_host_);
+  scroll->setMinimumHeight(360);
+  top->addWidget(scroll, 1);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
   connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -25,7 +33,7 @@ MessageEditDialog::MessageEditDialog(const QString& title, const QString& body, 
   // The raw text is the truth; the form is rebuilt when the code (or command) changes, else just refilled.
   connect(raw_, &QLineEdit::textEdited, this, [this] { if (!syncing_) rebuildForm(); });
   rebuildForm();
-  resize(520, sizeHint().height());
+  resize(560, 520);
 }
 
 QString MessageEditDialog::body() const { return raw_->text(); }
@@ -82,6 +90,7 @@ void MessageEditDialog::formEdited() {
   }
   syncing_ = true;
   raw_->setText(QString::fromStdString(body_of(current_)));
+  raw_->setCursorPosition(0);  // the code and the first fields stay in sight
   syncing_ = false;
 }
 

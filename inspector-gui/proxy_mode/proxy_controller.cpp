@@ -54,7 +54,8 @@ bool ProxyController::start(ProxyConfig config, QString& error) {
   if (!addr.isLoopback())
     Q_EMIT note(tr("listening on %1:%2: reachable from the network, not only this machine")
                     .arg(config_.listen_host).arg(listenPort()));
-  Q_EMIT progress(-1);
+  // After the window has connected (attachSource): a busy bar, no total.
+  QTimer::singleShot(0, this, [this] { Q_EMIT progress(-1); });
   return true;
 }
 
@@ -128,8 +129,9 @@ RecordPtr ProxyController::renumber(const RecordPtr& r, quint32 session) {
 void ProxyController::onShown(const ShownLine& line) {
   const relay::Show& sh = line.show;
   if (!sh.record) return;
-  RecordPtr r = renumber(sh.record, line.session);
-  marks_[r->id] = ProxyMark{sh.from, sh.changed, sh.dropped, sh.injected, sh.to_proxy};
+  // A changed line is shown as it was sent (what its receiver got); the mark keeps it as it came.
+  RecordPtr r = renumber(sh.changed && sh.sent ? sh.sent : sh.record, line.session);
+  marks_[r->id] = ProxyMark{sh.from, sh.changed, sh.dropped, sh.injected, sh.to_proxy, sh.record};
   if (sh.to_proxy) {
     replies_.push_back(r);
     Q_EMIT replyReceived(r);

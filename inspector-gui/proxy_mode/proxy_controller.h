@@ -35,6 +35,7 @@ struct ProxyConfig {
 struct ProxyMark {
   ovms::Leg from = ovms::Leg::Client;
   bool changed = false, dropped = false, injected = false, to_proxy = false;
+  ovms::RecordPtr arrived;  // the line as it arrived (the store shows a changed line as it was sent)
 };
 
 // A line the intercept filter stopped, waiting for a verdict.

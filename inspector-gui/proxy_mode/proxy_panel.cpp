@@ -74,7 +74,7 @@ ProxyPanel::ProxyPanel(QWidget* parent) : QDockWidget(tr("Proxy"), parent) {
   auto* hl = new QVBoxLayout(hb);
   hl->setContentsMargins(0, 0, 0, 0);
   hl->addWidget(new QLabel(tr("Held lines")));
-  held_ = table({tr("Session"), tr("Leg"), tr("Time left"), tr("Message")});
+  held_ = table({tr("Message"), tr("Time left"), tr("Leg"), tr("Session")});
   connect(held_, &QTreeWidget::itemDoubleClicked, this, [this] { editHeld(currentHeld()); });
   hl->addWidget(held_);
   auto* hbuttons = new QHBoxLayout;
@@ -112,7 +112,7 @@ ProxyPanel::ProxyPanel(QWidget* parent) : QDockWidget(tr("Proxy"), parent) {
   }));
   split->addWidget(sb);
 
-  relayed_ = table({tr("#"), tr("Session"), tr("Leg"), tr("Proxy"), tr("Message")});
+  relayed_ = table({tr("#"), tr("Leg"), tr("Proxy"), tr("Message"), tr("Session")});
   split->addWidget(relayed_);
   top->addWidget(split, 1);
   status_ = new QLabel;
@@ -160,14 +160,15 @@ void ProxyPanel::refreshHeld() {
     QString left = std::isfinite(h.deadline)
                        ? tr("%1 s (%2)").arg(std::max(0.0, std::floor(h.deadline - now))).arg(h.who)
                        : tr("no timeout");
-    auto* it = new QTreeWidgetItem(held_, {QString::number(h.session), leg_word(h.from), left, headline(*h.record)});
+    auto* it = new QTreeWidgetItem(held_, {headline(*h.record), left, leg_word(h.from), QString::number(h.session)});
     if (!h.warning.isEmpty()) {
-      it->setForeground(2, QColor(0xb0, 0x30, 0x00));
-      it->setToolTip(2, h.warning);
+      it->setForeground(1, QColor(0xb0, 0x30, 0x00));
+      it->setToolTip(1, h.warning);
     }
   }
   if (keep >= 0 && keep < held_->topLevelItemCount()) held_->setCurrentItem(held_->topLevelItem(keep));
-  held_->resizeColumnToContents(2);
+  held_->setColumnWidth(0, std::max(held_->width() / 2, 200));
+  held_->resizeColumnToContents(1);
 }
 
 void ProxyPanel::refreshSessions() {
@@ -186,8 +187,8 @@ void ProxyPanel::addRelayed(const BatchPtr& b) {
     if (m && m->dropped) what << tr("dropped");
     if (m && m->injected) what << tr("injected");
     if (m && m->to_proxy) what << tr("reply to the proxy");
-    new QTreeWidgetItem(relayed_, {QString::number(r->id), QString::number(r->conn),
-                                   m ? leg_word(m->from) : QString(), what.join(", "), headline(*r)});
+    new QTreeWidgetItem(relayed_, {QString::number(r->id), m ? leg_word(m->from) : QString(), what.join(", "),
+                                   headline(*r), QString::number(r->conn)});
   }
   relayed_->scrollToBottom();
 }

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   w.attachSource(std::move(c));
   panel->setController(proxy);
   panel->show();
+  w.resizeDocks({panel}, {620}, Qt::Horizontal);
   panel->filterEdit()->setText(QStringLiteral("ovms.code == \"S\""));
   proxy->setInterceptFilter(panel->filterEdit()->text(), error);
   QMetaObject::invokeMethod(panel->filterEdit(), "returnPressed");
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
 
   const ovms::LineRecord& r = *proxy->held().front().record;
   MessageEditDialog d(QStringLiteral("Edit held line"), QString::fromStdString(r.plain->substr(r.body_offset)), &w);
+  d.resize(560, 640);
   d.show();
   if (auto* soc = qobject_cast<QLineEdit*>(d.fieldEditor("soc"))) {
     soc->setText("12.5");

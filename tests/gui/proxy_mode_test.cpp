@@ -94,7 +94,11 @@ class ProxyModeTest : public QObject {
     QVERIFY2(proxy.start(cfg, error), qPrintable(error));
     QVERIFY(proxy.listenPort());
     std::size_t shown = 0;
-    connect(&proxy, &RecordSource::batchReady, this, [&](const BatchPtr& b) { shown += b->records.size(); });
+    std::vector<ovms::RecordPtr> storeRecords;
+    connect(&proxy, &RecordSource::batchReady, this, [&](const BatchPtr& b) {
+      shown += b->records.size();
+      storeRecords.insert(storeRecords.end(), b->records.begin(), b->records.end());
+    });
 
     car.start(QStringLiteral(OVMS_SIM), {"car", "--connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort()),
                                          "--vehicle", "DEMO", "-k", kKeys, "--interval", "60"});
@@ -160,9 +164,16 @@ class ProxyModeTest : public QObject {
     for (const QJsonObject& o : got)
       QVERIFY2(!QJsonDocument(o).toJson().contains("\"error\""), QJsonDocument(o).toJson().constData());
     // The store's marks: the edited status is marked changed.
+    // The store's records: the edited status shown as sent (12.5), marked changed, the original kept.
     bool changed = false;
-    for (uint64_t id = 0; id < 200; ++id)
-      if (const ProxyMark* x = proxy.mark(id)) changed |= x->changed;
+    for (const ovms::RecordPtr& r : storeRecords) {
+      const ProxyMark* x = proxy.mark(r->id);
+      QVERIFY(x);
+      if (!x->changed) continue;
+      changed = true;
+      QCOMPARE(QString::fromStdString(r->effective().field("soc")->text), QStringLiteral("12.5"));
+      QCOMPARE(x->arrived->effective().field("soc")->text, s.record->effective().field("soc")->text);
+    }
     QVERIFY(changed);
 
     stop(car);
