@@ -161,6 +161,28 @@ def test_paranoid_edit():
     rig.stop()
 
 
+def test_answer_and_delay():
+    """answer: the app's C6 never reaches the car, the proxy answers it; delay: the L comes, later."""
+    rules = rules_file("""
+- match: 'code == "C" && command_name == "charge_alert"'
+  answer: "c6,1,answered by the proxy"
+- match: 'code == "L"'
+  from: server
+  delay: 1.5
+""")
+    rig = Rig(["--rules", rules])
+    rc, got, err = rig.app("--send", "C6", n=12)
+    c6 = [m for m in got if m.get("code") == "c" and m.get("fields", {}).get("command") == 6]
+    check(len(c6) == 1 and c6[0]["fields"].get("result") == 1, f"the proxy answered the app's C6 itself: {c6}")
+    check(rig.wait_for(lambda l: l.get("code") == "C" and l["dropped"], 3), "the C6 was shown as not passed on")
+    app_l = [m["ts"] for m in got if m.get("code") == "L"]
+    check(bool(app_l), "the delayed L still reached the app")
+    proxy_l = [l["ts"] for l in rig.lines if l.get("code") == "L" and l["leg"] == "server"]
+    check(app_l and proxy_l and app_l[0] - proxy_l[0] >= 1.4,
+          f"the L reached the app 1.5 s after it reached the proxy: {app_l[:1]} vs {proxy_l[:1]}")
+    rig.stop()
+
+
 def test_inject_reply_kept():
     # When the server says Z to the car, the proxy asks the car C7,stat itself.
     rules = rules_file("""
@@ -295,7 +317,7 @@ def test_bad_rules():
     check(r.returncode == 2 and "status.nosuch" in r.stderr, f"an unknown field is named: {r.stderr.strip()}")
 
 
-for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_inject_reply_kept, test_pass_through_without_keys,
+for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_answer_and_delay, test_inject_reply_kept, test_pass_through_without_keys,
           test_upstream_refused, test_record, test_tls_both_legs, test_backpressure]:
     print(f"--- {t.__name__}", flush=True)
     t()
