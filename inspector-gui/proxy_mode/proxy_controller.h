@@ -72,6 +72,7 @@ class ProxyController : public RecordSource {
   bool setInterceptFilter(const QString& text, QString& error);
   void interceptOff();
   QString interceptFilter() const { return intercept_text_; }
+  const ProxyConfig& config() const { return config_; }
 
   const std::deque<HeldLine>& held() const { return held_; }
   // Verdicts on held line `index` (in held()): false when there is no such line.

@@ -15,7 +15,10 @@
 #include <cmath>
 
 #include "ovms/present.h"
+#include "io/open_source.h"
 #include "proxy_mode/message_edit_dialog.h"
+#include "proxy_mode/replay.h"
+#include <QMessageBox>
 
 namespace inspector {
 
@@ -95,6 +98,7 @@ ProxyPanel::ProxyPanel(QWidget* parent) : QDockWidget(tr("Proxy"), parent) {
   crow->addWidget(button(tr("Compose…"), this, [this] { compose(); }));
   crow->addWidget(toward_);
   crow->addStretch();
+  crow->addWidget(button(tr("Replay…"), this, [this] { replay(); }));
   record_ = button(tr("Record…"), this, [this] { toggleRecord(); });
   crow->addWidget(record_);
   cl->addLayout(crow);
@@ -254,6 +258,67 @@ void ProxyPanel::toggleRecord() {
   }
   record_->setText(tr("Stop recording"));
   status_->setText(tr("Recording to %1 (keys beside it, both 0600)").arg(p));
+}
+
+}  // namespace inspector
+
+namespace inspector {
+
+// Replay…: a capture's car sent again by meaning to the proxy's upstream server over a fresh session;
+// its lines are listed here as "replayed" (the window's views keep showing the proxy's sessions).
+void ProxyPanel::replay() {
+  if (!controller_) return;
+  const QString path = QFileDialog::getOpenFileName(this, tr("Replay a capture's car"), QString(),
+                                                    tr("Captures (*.pcap *.pcapng *.gz);;All files (*)"));
+  if (path.isEmpty()) return;
+  const bool timing = QMessageBox::question(this, tr("Replay"), tr("Keep the capture's timing? (No: as fast as the server takes it)")) ==
+                      QMessageBox::Yes;
+  const ProxyConfig& cfg = controller_->config();
+  if (!cfg.keys) {
+    status_->setText(tr("Replay needs keys (Proxy › Start with a keys file)"));
+    return;
+  }
+  QString error;
+  auto worker = open_capture_file(path, cfg.keys, error);
+  if (!worker) {
+    status_->setText(error);
+    return;
+  }
+  auto* w = worker.release();
+  w->setParent(this);
+  auto records = std::make_shared<std::vector<ovms::RecordPtr>>();
+  connect(w, &RecordSource::batchReady, this,
+          [records](const BatchPtr& b) { records->insert(records->end(), b->records.begin(), b->records.end()); });
+  connect(w, &RecordSource::finished, this, [this, w, records, timing](const QString& e, bool) {
+    w->deleteLater();
+    if (!controller_) return;
+    std::string vehicle;
+    std::vector<ReplayLine> lines = car_messages(*records, vehicle);
+    if (!e.isEmpty() || lines.empty()) {
+      status_->setText(e.isEmpty() ? tr("Replay: no decrypted car messages in that capture") : e);
+      return;
+    }
+    const ProxyConfig& c = controller_->config();
+    auto* r = new Replayer(*c.keys, this);
+    QString error;
+    if (!r->start(c.upstream_host, c.upstream_port, vehicle, std::move(lines), timing, error)) {
+      status_->setText(error);
+      delete r;
+      return;
+    }
+    connect(r, &RecordSource::batchReady, this, [this](const BatchPtr& b) {
+      for (const ovms::RecordPtr& x : b->records)
+        new QTreeWidgetItem(relayed_, {QString(), x->dir == ovms::Direction::ClientToServer ? tr("replay → server") : tr("server → replay"),
+                                       tr("replayed"), headline(*x), QString()});
+      relayed_->scrollToBottom();
+    });
+    connect(r, &RecordSource::finished, this, [this, r](const QString& err, bool) {
+      status_->setText(err.isEmpty() ? tr("Replay done: %1 messages sent").arg(r->sent()) : err);
+      r->deleteLater();
+    });
+    status_->setText(tr("Replaying %1…").arg(r->name()));
+  });
+  w->start();
 }
 
 }  // namespace inspector

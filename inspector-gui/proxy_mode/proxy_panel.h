@@ -40,6 +40,7 @@ class ProxyPanel : public QDockWidget {
   void applyFilter();
   void compose();
   void toggleRecord();
+  void replay();
   int currentHeld() const;
 
   QPointer<ProxyController> controller_;
