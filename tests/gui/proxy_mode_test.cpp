@@ -11,6 +11,8 @@
 #include "io/open_source.h"
 #include "proxy_mode/message_form.h"
 #include "proxy_mode/proxy_controller.h"
+#include "proxy_mode/proxy_panel.h"
+#include <QTreeWidget>
 #include "proxy_mode/replay.h"
 
 using namespace inspector;
@@ -97,6 +99,8 @@ class ProxyModeTest : public QObject {
     QVERIFY2(proxy.start(cfg, error), qPrintable(error));
     QVERIFY(proxy.listenPort());
     std::size_t shown = 0;
+    ProxyPanel panel;  // the dock over the same controller: the held line listed with its time left
+    panel.setController(&proxy);
     std::vector<ovms::RecordPtr> storeRecords;
     connect(&proxy, &RecordSource::batchReady, this, [&](const BatchPtr& b) {
       shown += b->records.size();
@@ -115,6 +119,10 @@ class ProxyModeTest : public QObject {
     QCOMPARE(s.from, ovms::Leg::Client);
     QVERIFY2(std::isfinite(s.deadline) && s.deadline > QDateTime::currentSecsSinceEpoch(), qPrintable(s.who));
     QVERIFY2(s.who.contains("server"), qPrintable(s.who));
+    QTRY_VERIFY(panel.heldList()->topLevelItemCount() >= 1);
+    QVERIFY(panel.heldList()->topLevelItem(0)->text(0).startsWith("S status"));
+    QVERIFY2(panel.heldList()->topLevelItem(0)->text(1).contains(" s (the server"),
+             qPrintable(panel.heldList()->topLevelItem(0)->text(1)));
     QCOMPARE(proxy.sessions().size(), std::size_t(1));
     QCOMPARE(proxy.sessions().front().state, QStringLiteral("encrypted"));
     QVERIFY(proxy.sessions().front().held >= 1);  // the D behind it may be held already
@@ -282,5 +290,5 @@ class ProxyModeTest : public QObject {
   }
 };
 
-QTEST_GUILESS_MAIN(ProxyModeTest)
+QTEST_MAIN(ProxyModeTest)
 #include "proxy_mode_test.moc"
