@@ -9,6 +9,9 @@
 
 #include "app/main_window.h"
 #include "views/filter_bar.h"
+#ifdef OVMS_PROXY_MODE
+#include "proxy_mode/proxy_menu.h"  // the Proxy menu and dock (proxy_mode/)
+#endif
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   inspector::MainWindow w;
+#ifdef OVMS_PROXY_MODE
+  inspector::installProxyMode(&w);
+#endif
   w.show();
   if (args.isSet(keys)) w.setKeysFile(args.value(keys));
   if (!args.positionalArguments().isEmpty()) w.openCapture(args.positionalArguments().first());

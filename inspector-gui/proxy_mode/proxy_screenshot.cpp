@@ -1,0 +1,92 @@
+// ovms-inspector-proxy-shot SIM KEYS OUTDIR: screenshots of proxy mode (for inspector-gui/README.md):
+// starts `SIM serve`, the window in proxy mode toward it, `SIM car` pointed at the proxy, holds the
+// car's status, and saves the window with the held line, the edit form, and the window after it.
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QLineEdit>
+#include <QProcess>
+#include <QTimer>
+#include <QTreeWidget>
+#include <cstdio>
+
+#include "app/main_window.h"
+#include "io/open_source.h"
+#include "proxy_mode/message_edit_dialog.h"
+#include "proxy_mode/proxy_menu.h"
+#include "proxy_mode/proxy_panel.h"
+
+using namespace inspector;
+
+static void waitFor(const std::function<bool()>& done, int ms) {
+  for (int t = 0; t < ms && !done(); t += 50) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    QThread::msleep(10);
+  }
+}
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: ovms-inspector-proxy-shot SIM KEYS OUTDIR\n");
+    return 2;
+  }
+  const QString sim = argv[1], keys = argv[2], out = argv[3];
+  QProcess server, car;
+  server.start(sim, {"serve", "--listen", "127.0.0.1:0", "-k", keys});
+  server.waitForReadyRead(5000);
+  const QByteArray line = server.readAllStandardOutput();
+  const quint16 up = static_cast<quint16>(line.mid(line.lastIndexOf(':') + 1).trimmed().toUInt());
+
+  MainWindow w;
+  w.setQuiet(true);
+  w.resize(1500, 900);
+  ProxyPanel* panel = installProxyMode(&w);
+  w.show();
+  QString error;
+  auto c = std::make_unique<ProxyController>();
+  ProxyConfig cfg;
+  cfg.listen_port = 0;
+  cfg.upstream_port = up;
+  cfg.keys = load_keys(keys, error);
+  if (!c->start(std::move(cfg), error)) {
+    std::fprintf(stderr, "proxy: %s\n", qPrintable(error));
+    return 1;
+  }
+  ProxyController* proxy = c.get();
+  w.attachSource(std::move(c));
+  panel->setController(proxy);
+  panel->show();
+  w.resizeDocks({panel}, {620}, Qt::Horizontal);
+  panel->filterEdit()->setText(QStringLiteral("ovms.code == \"S\""));
+  proxy->setInterceptFilter(panel->filterEdit()->text(), error);
+  QMetaObject::invokeMethod(panel->filterEdit(), "returnPressed");
+  car.start(sim, {"car", "--connect", QStringLiteral("127.0.0.1:%1").arg(proxy->listenPort()), "--vehicle", "DEMO",
+                  "-k", keys, "--interval", "5"});
+  waitFor([&] { return !proxy->held().empty(); }, 15000);
+  waitFor([] { return false; }, 1500);  // the clock column counts once
+  panel->heldList()->setCurrentItem(panel->heldList()->topLevelItem(0));
+  w.grab().save(QDir(out).filePath("inspector-proxy-held.png"));
+
+  const ovms::LineRecord& r = *proxy->held().front().record;
+  MessageEditDialog d(QStringLiteral("Edit held line"), QString::fromStdString(r.plain->substr(r.body_offset)), &w);
+  d.resize(560, 640);
+  d.show();
+  if (auto* soc = qobject_cast<QLineEdit*>(d.fieldEditor("soc"))) {
+    soc->setText("12.5");
+    Q_EMIT soc->textEdited("12.5");
+  }
+  waitFor([] { return false; }, 300);
+  d.grab().save(QDir(out).filePath("inspector-proxy-edit.png"));
+  proxy->edit(0, d.body());
+  d.close();
+  proxy->interceptOff();
+  proxy->forwardAll();
+  waitFor([] { return false; }, 2000);
+  w.grab().save(QDir(out).filePath("inspector-proxy-relayed.png"));
+  car.terminate();
+  car.waitForFinished(2000);
+  server.terminate();
+  server.waitForFinished(2000);
+  return 0;
+}
