@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <ctime>
 
+#include "ovms/packet_source.h"
+
 void append_time(std::string& out, double ts, TimeFormat f, double first) {
   char buf[64];
-  if (f == TimeFormat::Epoch || f == TimeFormat::Relative) {
-    std::snprintf(buf, sizeof buf, "%.6f", f == TimeFormat::Epoch ? ts : ts - first);
+  // A time stamp no date can show (capture.timestamp says so once) is shown as the seconds it is.
+  if (f == TimeFormat::Epoch || f == TimeFormat::Relative || !ovms::timestamp_in_range(ts)) {
+    std::snprintf(buf, sizeof buf, "%.6f", f != TimeFormat::Relative ? ts : ts - first);
     out += buf;
     return;
   }

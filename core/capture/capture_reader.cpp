@@ -58,6 +58,26 @@ std::string sniff(int fd, bool regular) {
   return std::string(buf, got);
 }
 
+// A pcap file header's snapshot length of 0 or past libpcap's maximum: libpcap reads frames up to its
+// maximum instead (so no huge buffer is allocated), which is worth a word, since the writer of the file
+// was wrong about its frames. Read from the file itself (libpcap keeps only the value it corrected);
+// pcapng's 0 means "no limit" and is fine. Gzip-compressed files and pipes are not looked at here.
+std::string snaplen_note(int fd, const std::string& name, pcap_t* pcap) {
+  unsigned char h[24];
+  if (pread(fd, h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) return {};
+  auto le = [&](int at) { return uint32_t(h[at]) | uint32_t(h[at + 1]) << 8 | uint32_t(h[at + 2]) << 16 | uint32_t(h[at + 3]) << 24; };
+  auto be = [&](int at) { return uint32_t(h[at]) << 24 | uint32_t(h[at + 1]) << 16 | uint32_t(h[at + 2]) << 8 | uint32_t(h[at + 3]); };
+  const uint32_t magic = le(0);
+  bool little = magic == 0xa1b2c3d4 || magic == 0xa1b23c4d, big = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+  if (!little && !big) return {};
+  const uint32_t snaplen = little ? le(16) : be(16);
+  const int used = pcap_snapshot(pcap);
+  if (snaplen != 0 && snaplen <= static_cast<uint32_t>(used)) return {};
+  return name + ": the file header's snapshot length is " + std::to_string(snaplen) +
+         (snaplen == 0 ? " (no frame could be captured)" : " (past libpcap's maximum)") + "; frames are read up to " +
+         std::to_string(used) + " bytes instead, and a longer one is an error";
+}
+
 }  // namespace
 
 std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std::string& error) {
@@ -135,6 +155,9 @@ std::unique_ptr<CaptureReader> CaptureReader::open(const std::string& path, std:
     return fail(why);
   }
   reader->impl_->consumed = 24;  // the pcap file header; close enough for pcapng
+  if (regular && !reader->gzip_)
+    if (std::string note = snaplen_note(fileno(f), reader->name_, reader->impl_->pcap); !note.empty())
+      reader->header_notes_.push_back(note);
   return reader;
 }
 

@@ -54,6 +54,8 @@ constexpr DiagDef kDiags[] = {
     {DiagId::RelayNotReencoded, "relay.not_reencoded", S::Warning, G::Sequence, "Undecrypted line passed on as it came, out of step"},
     {DiagId::RelayRefused, "relay.refused", S::Warning, G::Protocol, "Proxy could not carry out a verdict or injection"},
     {DiagId::RelayClosing, "relay.closing", S::Error, G::Sequence, "Proxy closes both legs"},
+    {DiagId::CaptureSnaplen, "capture.snaplen", S::Warning, G::Malformed, "Capture file's snapshot length is 0 or past libpcap's maximum"},
+    {DiagId::CaptureTimestamp, "capture.timestamp", S::Warning, G::Malformed, "Frame time stamp outside the years 1970 to 9999"},
 };
 static_assert(sizeof kDiags / sizeof kDiags[0] == static_cast<std::size_t>(DiagId::kCount),
               "one DiagDef per DiagId");

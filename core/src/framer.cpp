@@ -116,7 +116,63 @@ void Framer::feed_lines(const uint8_t* data, std::size_t len, const Callback& cb
   }
 }
 
+void Framer::add_payload(const char* p, std::size_t n) {
+  std::size_t take = std::min(n, kMaxLine - std::min(kMaxLine, fragments_.size()));
+  fragments_.append(p, take);
+  drop(p + take, n - take);
+}
+
+void Framer::end_frame(bool fin, bool masked, uint64_t begin, uint64_t end, const Callback& cb) {
+  if (!fin) { in_fragments_ = true; return; }
+  in_fragments_ = false;
+  std::string text = std::move(fragments_);
+  fragments_.clear();
+  // The server strips one trailing LF from inbound frames (a CR stays).
+  if (cut_ > 0) {
+    if (strip_lf_ && tail_len_ > 0 && tail_[tail_len_ - 1] == '\n') { --cut_; --tail_len_; }
+  } else if (strip_lf_ && !text.empty() && text.back() == '\n') {
+    text.pop_back();
+  }
+  FramedLine line;
+  line.text = text;
+  line.begin = begin;
+  line.end = end;
+  line.websocket = true;
+  line.masked = masked;
+  line.after_gap = partial_gap_;
+  partial_gap_ = false;
+  set_cut(line, text);
+  cb(line);
+}
+
+// Unmasks a chunk of a big frame in a small buffer, so that a frame of any length costs at most the
+// line cap (what add_payload keeps) and no copy of the whole payload.
+std::size_t Framer::feed_big(const uint8_t* p, std::size_t n, const Callback& cb) {
+  n = static_cast<std::size_t>(std::min<uint64_t>(n, big_.left));
+  if (big_.data) {
+    char buf[4096];
+    for (std::size_t i = 0; i < n;) {
+      std::size_t k = std::min(n - i, sizeof buf);
+      for (std::size_t j = 0; j < k; ++j)
+        buf[j] = static_cast<char>(big_.masked ? p[i + j] ^ big_.mask[(big_.mask_at + j) & 3] : p[i + j]);
+      big_.mask_at += k;
+      add_payload(buf, k);
+      i += k;
+    }
+  }
+  big_.left -= n;
+  if (big_.left == 0 && big_.data) end_frame(big_.fin, big_.masked, big_.begin, big_.end, cb);
+  return n;
+}
+
 void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& cb) {
+  if (big_.left > 0) {  // inside a frame past the line cap: its bytes are not buffered
+    std::size_t n = feed_big(data, len, cb);
+    data += n;
+    len -= n;
+    pos_ += n;
+    if (len == 0) return;
+  }
   if (partial_.empty()) partial_begin_ = pos_;
   partial_.append(reinterpret_cast<const char*>(data), len);
   pos_ += len;
@@ -130,66 +186,69 @@ void Framer::feed_frames(const uint8_t* data, std::size_t len, const Callback& c
     const uint8_t opcode = h->opcode;
     const uint64_t plen = h->payload_len;
     const std::size_t hdr = h->header_len;
+    uint64_t begin = partial_begin_ + off;
+    if (h->carries_data() && opcode != 0) {  // a new message: any unfinished one before it is dropped
+      fragments_.clear();
+      cut_ = 0;
+      tail_len_ = 0;
+    }
     if (plen > kMaxLine) {
-      FramedLine bad;
-      bad.begin = partial_begin_ + off;
-      bad.end = pos_;
-      bad.websocket = true;
-      bad.error = "WebSocket frame length " + std::to_string(plen) + " is implausible; rest of stream skipped";
-      cb(bad);
-      partial_.clear();
-      websocket_ = false;  // give up on frames; further bytes are read as lines
-      return;
+      // Too long to buffer: streamed through feed_big (a data frame is kept up to the cap and the rest
+      // counted, so the decoder reports line.too_long and keeps the keystream in step; a control
+      // frame, which RFC 6455 bounds at 125 bytes, is reported and skipped).
+      big_ = BigFrame{};
+      big_.left = plen;
+      big_.begin = begin;
+      big_.end = h->frame_len() > UINT64_MAX - begin ? UINT64_MAX : begin + h->frame_len();
+      big_.masked = masked;
+      std::memcpy(big_.mask, h->mask_key, 4);
+      big_.fin = fin;
+      big_.data = h->carries_data();
+      if (!big_.data) {
+        FramedLine bad;
+        bad.begin = begin;
+        bad.end = pos_;  // what has arrived: the frame's end may be far off
+        bad.websocket = true;
+        bad.error = "WebSocket control frame (opcode " + std::to_string(opcode) + ") of " + std::to_string(plen) +
+                    " bytes (RFC 6455 allows 125); skipped";
+        cb(bad);
+      }
+      off += hdr;
+      off += feed_big(f + hdr, avail - hdr, cb);
+      if (big_.left > 0) break;
+      continue;
     }
     if (avail < hdr + plen) break;
+    off += hdr + static_cast<std::size_t>(plen);
+    uint64_t end = partial_begin_ + off;
+    if (!h->carries_data()) continue;  // ping, pong, close: ignored, as the server does
     std::string payload(reinterpret_cast<const char*>(f + hdr), static_cast<std::size_t>(plen));
     if (masked) {
       const uint8_t* key = h->mask_key;
       for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = static_cast<char>(payload[k] ^ key[k & 3]);
     }
-    uint64_t begin = partial_begin_ + off;
-    off += hdr + static_cast<std::size_t>(plen);
-    uint64_t end = partial_begin_ + off;
-    if (!h->carries_data()) continue;  // ping, pong, close: ignored, as the server does
-    if (opcode != 0) {
-      fragments_.clear();
-      cut_ = 0;
-      tail_len_ = 0;
-    }
-    // Fragments join up to the line cap like a line does; the rest is counted, not kept.
-    std::size_t take = std::min(payload.size(), kMaxLine - std::min(kMaxLine, fragments_.size()));
-    fragments_.append(payload, 0, take);
-    drop(payload.data() + take, payload.size() - take);
-    if (!fin) { in_fragments_ = true; continue; }
-    in_fragments_ = false;
-    std::string text = std::move(fragments_);
-    fragments_.clear();
-    // The server strips one trailing LF from inbound frames (a CR stays).
-    if (cut_ > 0) {
-      if (strip_lf_ && tail_[tail_len_ - 1] == '\n') { --cut_; --tail_len_; }
-    } else if (strip_lf_ && !text.empty() && text.back() == '\n') {
-      text.pop_back();
-    }
-    FramedLine line;
-    line.text = text;
-    line.begin = begin;
-    line.end = end;
-    line.websocket = true;
-    line.masked = masked;
-    line.after_gap = partial_gap_;
-    partial_gap_ = false;
-    set_cut(line, text);
-    cb(line);
+    add_payload(payload.data(), payload.size());
+    end_frame(fin, masked, begin, end, cb);
   }
   partial_.erase(0, off);
   partial_begin_ += off;
 }
 
 void Framer::gap(uint64_t missing) {
+  if (websocket_ && big_.left >= missing && missing > 0) {
+    // Lost inside a frame past the cap: its boundary is still known; the lost bytes count as cut.
+    big_.left -= missing;
+    big_.mask_at += missing;
+    cut_ += missing;
+    pos_ += missing;
+    partial_gap_ = true;
+    return;
+  }
   if (websocket_) {
     // Frame boundaries are lost with the bytes; drop what is buffered and hope the next byte starts a
     // frame (the decoder reports the gap either way).
     partial_.clear();
+    big_ = BigFrame{};
   }
   if (partial_.empty()) partial_begin_ = pos_;
   pos_ += missing;
@@ -197,7 +256,7 @@ void Framer::gap(uint64_t missing) {
 }
 
 void Framer::skip(uint64_t len) {
-  if (!partial_.empty() || partial_gap_)
+  if (!between_lines())
     throw std::logic_error("Framer::skip inside a partial line: only whole lines can be skipped");
   pos_ += len;
   partial_begin_ = pos_;
@@ -206,6 +265,22 @@ void Framer::skip(uint64_t len) {
 }
 
 void Framer::finish(const Callback& cb) {
+  if (websocket_ && big_.left > 0) {
+    FramedLine bad;
+    bad.begin = big_.begin;
+    bad.end = pos_;
+    bad.websocket = true;
+    bad.unterminated = true;
+    bad.error = "stream ended inside a WebSocket frame of " + std::to_string(big_.end - big_.begin) +
+                " bytes, " + std::to_string(big_.left) + " of its payload missing";
+    big_ = BigFrame{};
+    fragments_.clear();
+    cut_ = 0;
+    tail_len_ = 0;
+    partial_.clear();
+    cb(bad);
+    return;
+  }
   if (partial_.empty() && !partial_gap_) return;
   if (websocket_) {
     if (!partial_.empty()) {

@@ -64,16 +64,35 @@ void KeyRing::note_wrong_secret(const VehicleKey* key, uint32_t conn) {
   if (u.wrong_count++ == 0) u.first_wrong_conn = conn;
 }
 
+namespace {
+// A few unused vehicles are named one by one; more (a fleet's keys file over one car's capture: there
+// may be 100,000) are one note naming the first few, so that they do not bury everything else.
+void report_never_matched(const std::vector<const VehicleKey*>& unused, std::vector<Diagnostic>& out) {
+  constexpr std::size_t kOneByOne = 20, kNamed = 5;
+  auto who = [](const VehicleKey& k) { return "'" + k.name() + "' (line " + std::to_string(k.line) + ")"; };
+  if (unused.size() <= kOneByOne) {
+    for (const VehicleKey* k : unused)
+      out.push_back(Diagnostic{DiagId::KeyUnused, 0, -1, "keys-file vehicle " + who(*k) + " never matched any connection"});
+    return;
+  }
+  std::string msg = std::to_string(unused.size()) + " keys-file vehicles never matched any connection: ";
+  for (std::size_t i = 0; i < kNamed; ++i) msg += who(*unused[i]) + ", ";
+  msg += "and " + std::to_string(unused.size() - kNamed) + " more";
+  out.push_back(Diagnostic{DiagId::KeyUnused, 0, -1, msg});
+}
+}  // namespace
+
 std::vector<Diagnostic> KeyRing::report_unused() const {
   std::vector<Diagnostic> out;
   if (!configured_) return out;
+  std::vector<const VehicleKey*> unused;
   for (const VehicleKey& k : configured_->vehicles()) {
     auto it = use_.find(&k);
     const Use u = it == use_.end() ? Use{} : it->second;
     if (u.verified) continue;
     std::string who = "keys-file vehicle '" + k.name() + "' (line " + std::to_string(k.line) + ")";
     if (u.wrong_count == 0) {
-      out.push_back(Diagnostic{DiagId::KeyUnused, 0, -1, who + " never matched any connection"});
+      unused.push_back(&k);
       continue;
     }
     std::string where = "connection #" + std::to_string(u.first_wrong_conn);
@@ -82,6 +101,7 @@ std::vector<Diagnostic> KeyRing::report_unused() const {
                              who + " matched " + where + ", but its secret verified none of them: it is wrong "
                                    "or outdated"});
   }
+  report_never_matched(unused, out);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "ovms/keys.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -68,6 +70,53 @@ VehicleKey vehicle(const YAML::Node& v) {
   return k;
 }
 
+// Before the node tree is built: yaml-cpp shares an aliased node, but every walk over the tree (ours,
+// and any copy or dump) expands it, so aliases of lists or mappings (nine levels of nine make a
+// "billion laughs") are refused; aliases of plain values cannot multiply and stay allowed. The node
+// count is capped too: yaml-cpp's tree costs about 0.6 KB per node, so the cap bounds memory.
+class BoundsCheck : public YAML::EventHandler {
+ public:
+  static constexpr std::size_t kMaxNodes = KeyStore::kMaxYamlNodes;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { node(m, a, false); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    if (a < collection_.size() && collection_[a])
+      throw KeysError{m, "an alias of a list or mapping (a YAML alias bomb can make millions of nodes from a few "
+                         "lines): write the entries out instead"};
+    node(m, 0, false);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string&) override {
+    node(m, a, false);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    node(m, a, true);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    node(m, a, true);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& m, YAML::anchor_t anchor, bool collection) {
+    if (++nodes_ > kMaxNodes)
+      throw KeysError{m, "more than " + std::to_string(kMaxNodes) + " YAML nodes: too large for a keys file"};
+    if (anchor == YAML::NullAnchor) return;
+    if (collection_.size() <= anchor) collection_.resize(anchor + 1, false);
+    collection_[anchor] = collection;
+  }
+  std::size_t nodes_ = 0;
+  std::vector<bool> collection_;  // by anchor number: does it name a list or mapping?
+};
+
+void check_bounds(const std::string& yaml) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  BoundsCheck check;
+  parser.HandleNextDocument(check);  // YAML::Load reads the first document only, as here
+}
+
 void load_into(KeyStore& store, const YAML::Node& root) {
   if (root.IsNull()) return;  // an empty file: no keys
   if (!root.IsMap()) throw KeysError{root.Mark(), "the keys file must be a mapping with 'vehicles' and/or 'accounts'"};
@@ -99,7 +148,9 @@ bool iequals(std::string_view a, std::string_view b) {
 std::optional<KeyStore> KeyStore::parse(std::string_view yaml, const std::string& source, std::string& error) {
   KeyStore store;
   try {
-    load_into(store, YAML::Load(std::string(yaml)));
+    std::string text(yaml);
+    check_bounds(text);
+    load_into(store, YAML::Load(text));
   } catch (const KeysError& e) {
     error = where(source, e.mark) + ": " + e.what;
     return std::nullopt;

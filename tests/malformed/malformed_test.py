@@ -38,19 +38,30 @@ def main():
                 problems.append("exit %d, expected %s" % (p.returncode, status))
             if p.returncode not in (0, 1, 2):
                 problems.append("crashed: " + p.stderr.decode("utf-8", "replace")[-2000:])
-            ids, plains = set(), set()
+            ids, plains, counts = set(), set(), {}
             try:
                 for rec in strict_lines(p.stdout, name):
                     plains.add(rec.get("plain"))
                     for diag in rec["diag"] + ((rec.get("inner") or {}).get("diag") or []):
                         ids.add(diag["id"])
+                        counts[diag["id"]] = counts.get(diag["id"], 0) + 1
             except ValueError as e:
                 problems.append("output is not strict JSON: %s" % e)
             stderr = p.stderr.decode("utf-8", "replace")
             for want in wants:
                 if want == "-":
                     continue
-                if want.startswith("plain="):
+                if want.startswith("once="):  # in the JSON lines and on stderr (diagnostics of no line)
+                    n = counts.get(want[5:], 0) + stderr.count(" %s: " % want[5:])
+                    if n != 1:
+                        problems.append("%d %s diagnostics, expected one" % (n, want[5:]))
+                elif want.startswith("same="):  # every record of that sample decodes here too
+                    ref = subprocess.run([ovmsdump, "-r", os.path.join(samples, want[5:]), "-k",
+                                          os.path.join(samples, "keys.yaml"), "--json"], capture_output=True)
+                    ref_plains = {json.loads(l).get("plain") for l in ref.stdout.splitlines()}
+                    if not ref_plains - {None} or not ref_plains <= plains:
+                        problems.append("not every record of %s decodes" % want[5:])
+                elif want.startswith("plain="):
                     if want[6:].replace("_", " ") not in plains:
                         problems.append("no record decodes to %r" % want[6:].replace("_", " "))
                 elif want not in ids and want not in stderr:

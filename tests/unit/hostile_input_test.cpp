@@ -8,6 +8,8 @@
 #include "../fuzz/strict_json.h"
 #include "ovms/framer.h"
 #include "ovms/json.h"
+#include "ovms/key_ring.h"
+#include "ovms/keys.h"
 #include "ovms/message.h"
 #include "test_support.h"
 
@@ -169,6 +171,63 @@ TEST(HostileInput, WebSocketFragmentsAreJoinedUpToTheLineCap) {
   EXPECT_EQ(lines[1].cut_bytes, 0u);
 }
 
+// A frame as a client sends it: masked with a fixed key.
+std::string masked_ws_frame(uint8_t first, const std::string& payload) {
+  std::string f = ws_frame(first, payload);
+  std::size_t at = f.size() - payload.size();
+  f[1] = static_cast<char>(f[1] | 0x80);
+  const char key[4] = {0x11, 0x22, 0x33, 0x44};
+  f.insert(at, key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f[at + 4 + i] = static_cast<char>(payload[i] ^ key[i & 3]);
+  return f;
+}
+
+// One frame with a 64-bit length past the cap: it is streamed, kept up to the cap (unmasked), the rest
+// counted, and the frames after it are framed as they came (it used to end WebSocket framing).
+TEST(HostileInput, WebSocketFrameOverTheCapIsCutAndFramingGoesOn) {
+  Framer f;
+  f.start_websocket(true);
+  std::string payload(Framer::kMaxLine + 1001, 'B');
+  payload[0] = 'M';
+  payload[Framer::kMaxLine - 1] = 'E';
+  payload.back() = '\n';  // stripped, as the server does
+  const std::string stream = masked_ws_frame(0x81, payload) + masked_ws_frame(0x81, "next\n");
+  payload = {};
+  std::vector<FramedLine> lines;
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < stream.size(); i += 1 << 20)  // 1 MiB segments, as TCP brings them
+    for (auto& l : frame_all(f, stream.substr(i, 1 << 20), &texts)) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[0].error.empty());
+  ASSERT_EQ(texts[0].size(), Framer::kMaxLine);
+  EXPECT_EQ(texts[0].front(), 'M');
+  EXPECT_EQ(texts[0].back(), 'E');
+  EXPECT_EQ(lines[0].cut_bytes, 1000u);
+  EXPECT_EQ(lines[0].begin, 0u);
+  EXPECT_EQ(lines[0].end, stream.size() - 4 - 2 - 5);
+  EXPECT_EQ(texts[1], "next");
+  EXPECT_EQ(lines[1].begin, lines[0].end);
+  EXPECT_TRUE(f.websocket());
+}
+
+// A control frame with a huge length is reported and skipped; one that never ends is reported at the end.
+TEST(HostileInput, WebSocketHugeControlFrameAndEndlessFrame) {
+  Framer f;
+  f.start_websocket(false);
+  std::vector<std::string> texts;
+  auto lines = frame_all(f, ws_frame(0x89, std::string(Framer::kMaxLine + 1, 'p')) + ws_frame(0x81, "after"), &texts);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].error.find("control frame"), std::string::npos);
+  EXPECT_EQ(texts[1], "after");
+  std::string endless = "\x81\x7f\x7f\xff\xff\xff\xff\xff\xff\xff";
+  EXPECT_TRUE(frame_all(f, endless + std::string(100000, 'z'), nullptr).empty());
+  EXPECT_FALSE(f.between_lines());
+  std::vector<FramedLine> at_end;
+  f.finish([&](const FramedLine& l) { at_end.push_back(l); });
+  ASSERT_EQ(at_end.size(), 1u);
+  EXPECT_NE(at_end[0].error.find("stream ended inside a WebSocket frame"), std::string::npos);
+}
+
 // A line past the 64 MiB cap ending in CRLF: cut with a diagnostic (not reported as a bare LF), and the
 // lines after it still decrypt (the keystream moves past the whole line).
 TEST(HostileInput, HugeLineIsCutAndTheNextLineStillDecrypts) {
@@ -214,6 +273,53 @@ TEST(HostileInput, LineCapEdges) {
     EXPECT_EQ(texts[1], "B");
     EXPECT_EQ(lines[1].begin, line.size() + 2);
   }
+}
+
+// Keys files: an alias bomb (nine levels of nine) is refused before yaml-cpp's tree is walked, naming
+// the file and line; an alias of a plain value is fine; a file past the node cap is refused.
+TEST(HostileInput, KeysFileAliasBombIsRefused) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char p = 'a'; p < 'i'; ++p) {
+    bomb += std::string(1, char(p + 1)) + ": &" + char(p + 1) + " [";
+    for (int k = 0; k < 9; ++k) bomb += std::string(k ? ", *" : "*") + p;
+    bomb += "]\n";
+  }
+  bomb += "vehicles: *i\n";
+  std::string error;
+  EXPECT_FALSE(KeyStore::parse(bomb, "bomb.yaml", error));
+  EXPECT_EQ(error.rfind("bomb.yaml:2:", 0), 0u) << error;
+  EXPECT_NE(error.find("alias of a list or mapping"), std::string::npos) << error;
+
+  auto ok = KeyStore::parse("vehicles:\n  - id: A\n    server_password: &pw s3cret\n  - id: B\n    server_password: *pw\n",
+                            "pw.yaml", error);
+  ASSERT_TRUE(ok) << error;
+  ASSERT_EQ(ok->vehicles().size(), 2u);
+  EXPECT_EQ(ok->vehicles()[1].server_password.value_or(""), "s3cret");
+
+  std::string big = "accounts: [";
+  for (std::size_t i = 0; i < KeyStore::kMaxYamlNodes; ++i) big += "1,";
+  big += "1]\n";
+  EXPECT_FALSE(KeyStore::parse(big, "big.yaml", error));
+  EXPECT_EQ(error.rfind("big.yaml:1:", 0), 0u) << error;
+  EXPECT_NE(error.find("YAML nodes"), std::string::npos) << error;
+}
+
+// A fleet's keys file over one car's capture: the vehicles that matched nothing are one note, not
+// one each (100,000 of them buried everything else).
+TEST(HostileInput, ManyUnusedKeysAreOneNote) {
+  std::string yaml = "vehicles:\n";
+  for (int i = 0; i < 1000; ++i) yaml += "  - id: CAR" + std::to_string(i) + "\n    server_password: s\n";
+  std::string error;
+  auto store = KeyStore::parse(yaml, "fleet.yaml", error);
+  ASSERT_TRUE(store) << error;
+  KeyRing ring(&*store);
+  ring.note_verified(&store->vehicles()[0]);
+  auto report = ring.report_unused();
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0].id, DiagId::KeyUnused);
+  EXPECT_EQ(report[0].message.rfind("999 keys-file vehicles never matched any connection: 'CAR1' (line 4), ", 0), 0u)
+      << report[0].message;
+  EXPECT_NE(report[0].message.find("and 994 more"), std::string::npos) << report[0].message;
 }
 
 }  // namespace

@@ -20,8 +20,8 @@ class CaptureFeed {
   PacketSource::FrameHandler handler() {
     return [this](const CapturedFrame& f) { frame(f); };
   }
-  // Reports the packets `source` has dropped since the last report, if any. Cheap enough to call
-  // whenever the source goes idle, every few thousand frames, and at the end.
+  // Reports the packets `source` has dropped since the last report, if any, and its header notes
+  // (once). Cheap enough to call whenever the source goes idle, every few thousand frames, and at the end.
   void report_drops(const PacketSource& source);
 
   uint64_t frames() const { return frames_; }
@@ -36,6 +36,8 @@ class CaptureFeed {
   uint64_t last_frame_ = 0;
   uint64_t bad_frames_ = 0;
   uint64_t dropped_reported_ = 0;
+  std::size_t notes_reported_ = 0;
+  bool told_timestamp_ = false;
   uint64_t ifdropped_reported_ = 0;
 };
 

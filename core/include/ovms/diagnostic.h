@@ -63,6 +63,8 @@ enum class DiagId : uint8_t {
   RelayNotReencoded,      // the relay passed an undecrypted line on as it came, out of step with the receiver
   RelayRefused,           // a verdict or injection the relay could not carry out (why in message)
   RelayClosing,           // the relay closes both legs (why in message)
+  CaptureSnaplen,         // a capture file's header gives a snapshot length of 0 or past libpcap's maximum
+  CaptureTimestamp,       // a frame's time stamp is outside the years 1970 to 9999 (first one reported)
   kCount
 };
 

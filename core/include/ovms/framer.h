@@ -62,7 +62,7 @@ class Framer {
   // relay does not buffer a line over its bound): positions move on as if it had been fed, and no
   // line is emitted. Only between lines; with a partial line buffered it is std::logic_error.
   void skip(uint64_t len);
-  bool between_lines() const { return partial_.empty() && !partial_gap_; }
+  bool between_lines() const { return partial_.empty() && !partial_gap_ && big_.left == 0; }
 
   // Switch to WebSocket frames from the next byte on (after the HTTP upgrade's blank line).
   void start_websocket(bool strip_trailing_lf) {
@@ -76,6 +76,19 @@ class Framer {
   void feed_lines(const uint8_t* data, std::size_t len, const Callback& cb);
   void feed_frames(const uint8_t* data, std::size_t len, const Callback& cb);
   void emit(std::string_view text, uint64_t begin, uint64_t end, bool bare_lf, const Callback& cb);
+  // A data frame's payload joins the message being assembled, up to kMaxLine (the rest counted).
+  void add_payload(const char* p, std::size_t n);
+  // A data frame ended: emit the message if it was the final fragment.
+  void end_frame(bool fin, bool masked, uint64_t begin, uint64_t end, const Callback& cb);
+  // A frame longer than kMaxLine is streamed, not buffered: consume up to `n` of its payload bytes.
+  std::size_t feed_big(const uint8_t* p, std::size_t n, const Callback& cb);
+  struct BigFrame {
+    uint64_t left = 0;  // payload bytes still to come
+    uint64_t begin = 0, end = 0;
+    uint8_t mask[4] = {};
+    uint64_t mask_at = 0;
+    bool masked = false, fin = false, data = false;
+  } big_;
 
   std::string partial_;        // bytes of an incomplete line / frame
   uint64_t partial_begin_ = 0;

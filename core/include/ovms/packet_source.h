@@ -9,8 +9,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ovms {
+
+// Time stamps a capture may hold: from 1970 up to the end of the year 9999 (what a date can show).
+// Others are written as the number they are, and reported (capture.timestamp).
+constexpr double kLastTimestamp = 253402300800.0;  // 10000-01-01T00:00:00Z
+inline bool timestamp_in_range(double ts) { return ts >= 0 && ts < kLastTimestamp; }  // false for NaN
 
 struct CapturedFrame {
   uint64_t number = 0;       // 1-based frame number, as Wireshark counts
@@ -71,6 +77,9 @@ class PacketSource {
   const std::string& name() const { return name_; }
   // Empty after a clean end; else why reading stopped early, naming where (frame, byte).
   const std::string& error() const { return error_; }
+  // What the source found wrong but read anyway (a file header's bad snapshot length), for messages;
+  // CaptureFeed reports them as diagnostics.
+  const std::vector<std::string>& header_notes() const { return header_notes_; }
   // The kernel's counters (live sources only).
   virtual std::optional<CaptureDrops> drops() const { return std::nullopt; }
   // For a progress indicator: total and consumed bytes of the file (0 when unknown).
@@ -86,6 +95,7 @@ class PacketSource {
 
   std::string name_;
   std::string error_;
+  std::vector<std::string> header_notes_;
 
  private:
   std::atomic<bool> stop_{false};
