@@ -44,7 +44,8 @@ def start_listening(cmd, name):
         raise SystemExit(f"{name}: no 'listening on' line: {first!r}")
     # Always read its output (a proxy that cannot write its stdout stops relaying, as it should).
     p.lines = []
-    threading.Thread(target=lambda: p.lines.extend(iter(p.stdout.readline, "")), daemon=True).start()
+    p.reader = threading.Thread(target=lambda: p.lines.extend(iter(p.stdout.readline, "")), daemon=True)
+    p.reader.start()
     return p, int(first.strip().rsplit(":", 1)[1])
 
 
@@ -223,6 +224,7 @@ def test_upstream_refused():
     check(data == b"", "an unreachable upstream closes the client's leg")
     p.send_signal(signal.SIGINT)
     p.wait(timeout=10)
+    p.reader.join(timeout=5)  # the note is on stdout: read it all before looking (a race under load)
     err = "".join(p.lines) + open(os.path.join(TMP, "proxy_refused.err")).read()
     check("upstream_unreachable" in err or "unreachable" in err, f"... and says why: {err.strip()[-200:]}")
 
