@@ -13,7 +13,7 @@
 #include "proxy_mode/proxy_controller.h"
 #include "proxy_mode/proxy_panel.h"
 #include <QTreeWidget>
-#include "proxy_mode/replay.h"
+#include "replay_session.h"
 
 using namespace inspector;
 
@@ -223,37 +223,41 @@ class ProxyModeTest : public QObject {
     QString error;
     auto keys = load_keys(kKeys, error);
     QVERIFY2(keys, qPrintable(error));
-    auto worker = open_capture_file(QStringLiteral(OVMS_SOURCE_DIR "/samples/basic.pcap"), keys, error);
-    QVERIFY2(worker, qPrintable(error));
-    std::vector<ovms::RecordPtr> sample;
-    bool read = false;
-    connect(worker.get(), &RecordSource::batchReady, this,
-            [&](const BatchPtr& b) { sample.insert(sample.end(), b->records.begin(), b->records.end()); });
-    connect(worker.get(), &RecordSource::finished, this, [&] { read = true; });
-    worker->start();
-    QTRY_VERIFY_WITH_TIMEOUT(read, 10000);
-    std::string vehicle;
-    std::vector<ReplayLine> lines = car_messages(sample, vehicle);
-    QCOMPARE(QString::fromStdString(vehicle), QStringLiteral("DEMO"));
-    QVERIFY(lines.size() >= 6);
+    // The proxy library's replay (the inspector's Replay… and `ovms-proxy --replay` share it).
+    const std::string sample = OVMS_SOURCE_DIR "/samples/basic.pcap";
+    std::string why;
+    auto shared = std::make_shared<const ovms::KeyStore>(*keys);
+    QVERIFY(!ovms::proxy::load_replay_messages(sample, shared.get(), "NOSUCHCAR", ovms::Role::Car, why));
+    QVERIFY2(QString::fromStdString(why).contains("NOSUCHCAR"), why.c_str());
+    auto lines = ovms::proxy::load_replay_messages(sample, shared.get(), "DEMO", ovms::Role::Car, why);
+    QVERIFY2(lines, why.c_str());
+    QVERIFY(lines->size() >= 6);
     QString lastSoc;
-    for (const ReplayLine& l : lines)
+    for (const ovms::proxy::ReplayMessage& l : *lines)
       if (l.body[0] == 'S') lastSoc = QString::fromStdString(l.body.substr(1, l.body.find(',') - 1));
     QVERIFY(!lastSoc.isEmpty());
 
-    Replayer replay(*keys);
+    ovms::proxy::ReplayConfig rc;
+    rc.host = QStringLiteral("127.0.0.1");
+    rc.port = up;
+    rc.keys = shared;
+    rc.vehicle = "DEMO";
+    rc.speed = 0;
+    rc.linger = 0.5;
+    ovms::proxy::ReplaySession replay(rc, *lines);
     std::vector<ovms::RecordPtr> got;
-    bool done = false;
+    bool done = false, ok = false;
     QString end;
-    connect(&replay, &RecordSource::batchReady, this,
-            [&](const BatchPtr& b) { got.insert(got.end(), b->records.begin(), b->records.end()); });
-    connect(&replay, &RecordSource::finished, this, [&](const QString& e, bool) { done = true; end = e; });
-    QVERIFY(!Replayer(*keys).start("127.0.0.1", up, "NOSUCHCAR", lines, false, error));
-    QVERIFY2(error.contains("NOSUCHCAR"), qPrintable(error));
-    QVERIFY2(replay.start("127.0.0.1", up, vehicle, lines, false, error), qPrintable(error));
+    connect(&replay, &ovms::proxy::ReplaySession::line, this, [&](const ovms::RecordPtr& r) { got.push_back(r); });
+    connect(&replay, &ovms::proxy::ReplaySession::finished, this, [&](bool o, const QString& e) {
+      done = true;
+      ok = o;
+      end = e;
+    });
+    replay.start();
     QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
-    QVERIFY2(end.isEmpty(), qPrintable(end));
-    QCOMPARE(replay.sent(), lines.size());
+    QVERIFY2(ok, qPrintable(end));
+    QCOMPARE(replay.sent(), lines->size());
     // Both directions decoded: the server's welcome verified, every car line a message of the catalog.
     std::size_t carLines = 0;
     bool serverWelcome = false;
@@ -265,7 +269,7 @@ class ProxyModeTest : public QObject {
       }
     }
     QVERIFY(serverWelcome);
-    QCOMPARE(carLines, lines.size());
+    QCOMPARE(carLines, lines->size());
     // An app logging in now gets the replayed status from the server.
     app.start(QStringLiteral(OVMS_SIM), {"app", "--connect", QStringLiteral("127.0.0.1:%1").arg(up), "--vehicle",
                                          "DEMO", "-k", kKeys, "--json", "--duration", "3"});
