@@ -13,7 +13,9 @@
 #include "proxy_mode/proxy_controller.h"
 #include "proxy_mode/proxy_panel.h"
 #include <QTreeWidget>
+#include "proxy_mode/car_tls.h"
 #include "replay_session.h"
+#include <QSslSocket>
 
 using namespace inspector;
 
@@ -280,6 +282,63 @@ class ProxyModeTest : public QObject {
   }
 
   // The edit form: the catalog's fields with units and enum choices, and back to the same text.
+  // TLS toward the car with the proxy's local CA: the exported certificate (no key) is all the car
+  // trusts, and its TLS login through the proxy decodes like a plain one.
+  void carTlsWithTheLocalCa() {
+    QProcess server, car;
+    struct Ender {
+      QProcess* p[2];
+      ~Ender() { for (QProcess* x : p) stop(*x); }
+    } ender{{&car, &server}};
+    const quint16 up = startServer(server);
+    QVERIFY(up);
+    QTemporaryDir dir;
+    ProxyController proxy;
+    ProxyConfig cfg;
+    cfg.listen_port = 0;
+    cfg.upstream_port = up;
+    cfg.car_tls = true;
+    cfg.ca_dir = dir.filePath("ca");
+    std::string e;
+    auto keys = ovms::KeyStore::load_file(kKeys.toStdString(), e);
+    QVERIFY2(keys, e.c_str());
+    cfg.keys = std::move(*keys);
+    QString error;
+    QVERIFY2(proxy.start(cfg, error), qPrintable(error));
+    QVERIFY(QFile::exists(dir.filePath("ca/ca.key")));  // created on first use
+
+    const QString pem = dir.filePath("exported-ca.pem");
+    QString steps;
+    QVERIFY2(export_ca_certificate(cfg.ca_dir, pem, steps, error), qPrintable(error));
+    QFile f(pem);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY(text.contains("BEGIN CERTIFICATE"));
+    QVERIFY(!text.contains("PRIVATE KEY"));
+    QVERIFY2(steps.contains("tls trust reload") && steps.contains(pem), qPrintable(steps));
+    QVERIFY(!export_ca_certificate(cfg.ca_dir, dir.filePath("no/such/dir/ca.pem"), steps, error));
+    QVERIFY2(error.contains("no/such/dir"), qPrintable(error));
+
+    std::size_t shown = 0;
+    connect(&proxy, &RecordSource::batchReady, this, [&](const BatchPtr& b) { shown += b->records.size(); });
+    car.start(QStringLiteral(OVMS_SIM), {"car", "--connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort()),
+                                         "--vehicle", "DEMO", "-k", kKeys, "--interval", "60", "--tls", "--cafile", pem});
+    QVERIFY(car.waitForStarted(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(shown >= 3, 10000);
+    QCOMPARE(proxy.sessions().size(), std::size_t(1));
+    QTRY_COMPARE(proxy.sessions().front().state, QStringLiteral("encrypted"));
+
+    // A client that does not trust the exported CA is refused: the certificate really is the CA's.
+    QSslSocket stranger;
+    QSslConfiguration c = stranger.sslConfiguration();
+    c.setCaCertificates({});
+    stranger.setSslConfiguration(c);
+    bool refused = false;
+    connect(&stranger, &QSslSocket::sslErrors, this, [&] { refused = true; });
+    stranger.connectToHostEncrypted(QStringLiteral("127.0.0.1"), proxy.listenPort());
+    QTRY_VERIFY_WITH_TIMEOUT(refused, 10000);
+  }
+
   void formFromTheCatalog() {
     MessageForm f;
     QVERIFY(form_of("S80.0,K,230,16,charging,standard,300,280", f));
