@@ -148,7 +148,8 @@ class ProxyModeTest : public QObject {
         ++dropped;
       }
     };
-    connect(&proxy, &ProxyController::heldChanged, this, [&] { QTimer::singleShot(0, this, dropAll); });
+    // The proxy as the context: a drop still pending when the test ends dies with it, not later.
+    connect(&proxy, &ProxyController::heldChanged, this, [&] { QTimer::singleShot(0, &proxy, dropAll); });
     dropAll();
 
     // A command toward the car: its answer is the proxy's, not the app's.
