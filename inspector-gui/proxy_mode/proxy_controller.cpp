@@ -2,6 +2,7 @@
 
 #include <QTimer>
 
+#include "proxy_mode/car_tls.h"
 #include "proxy_mode/proxy_tap.h"
 
 namespace inspector {
@@ -36,6 +37,14 @@ bool ProxyController::start(ProxyConfig config, QString& error) {
   sc.upstream_tls = config_.upstream_tls;
   sc.upstream_insecure = config_.upstream_insecure;
   server_ = std::make_unique<Server>(sc, nullptr, tap_.get());
+  if (config_.car_tls) {
+    std::optional<ServerTls> tls = car_tls_from_local_ca(config_.ca_dir, config_.listen_host, error);
+    if (!tls) {
+      server_.reset();
+      return false;
+    }
+    server_->setTls(*tls);
+  }
   // Every session asks the same filter, so changing it applies to lines still to come on all of them.
   server_->setIntercept([this](const LineRecord& r, Leg) { return intercept_ && intercept_->matches(r); });
   connect(server_.get(), &Server::sessionStarted, this, &ProxyController::sessionStarted);

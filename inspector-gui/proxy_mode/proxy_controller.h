@@ -29,6 +29,8 @@ struct ProxyConfig {
   bool upstream_tls = false;
   bool upstream_insecure = false;
   std::optional<ovms::KeyStore> keys;
+  bool car_tls = false;  // TLS toward the car, with a certificate from the proxy's local CA (car_tls.h)
+  QString ca_dir;        // that CA's folder (empty: the library's default, shared with ovms-proxy)
 };
 
 // What the proxy did to one shown record (by the store's record id).

@@ -17,7 +17,7 @@
 #include "ovms/present.h"
 #include "io/open_source.h"
 #include "proxy_mode/message_edit_dialog.h"
-#include "proxy_mode/replay.h"
+#include "replay_session.h"
 #include <QMessageBox>
 
 namespace inspector {
@@ -264,61 +264,56 @@ void ProxyPanel::toggleRecord() {
 
 namespace inspector {
 
-// Replay…: a capture's car sent again by meaning to the proxy's upstream server over a fresh session;
-// its lines are listed here as "replayed" (the window's views keep showing the proxy's sessions).
+// Replay…: a capture's car sent again by meaning to the proxy's upstream server over a fresh session, by
+// the proxy library's ReplaySession (the same as `ovms-proxy --replay`); its lines are listed here as
+// "replayed" (the window's views keep showing the proxy's sessions). The car is the first vehicle of the
+// keys that the capture has decrypted messages from.
 void ProxyPanel::replay() {
   if (!controller_) return;
-  const QString path = QFileDialog::getOpenFileName(this, tr("Replay a capture's car"), QString(),
-                                                    tr("Captures (*.pcap *.pcapng *.gz);;All files (*)"));
-  if (path.isEmpty()) return;
-  const bool timing = QMessageBox::question(this, tr("Replay"), tr("Keep the capture's timing? (No: as fast as the server takes it)")) ==
-                      QMessageBox::Yes;
   const ProxyConfig& cfg = controller_->config();
   if (!cfg.keys) {
     status_->setText(tr("Replay needs keys (Proxy › Start with a keys file)"));
     return;
   }
-  QString error;
-  auto worker = open_capture_file(path, cfg.keys, error);
-  if (!worker) {
-    status_->setText(error);
+  const QString path = QFileDialog::getOpenFileName(this, tr("Replay a capture's car"), QString(),
+                                                    tr("Captures (*.pcap *.pcapng *.gz);;All files (*)"));
+  if (path.isEmpty()) return;
+  const bool timing = QMessageBox::question(this, tr("Replay"), tr("Keep the capture's timing? (No: as fast as the server takes it)")) ==
+                      QMessageBox::Yes;
+  ovms::proxy::ReplayConfig rc;
+  rc.host = cfg.upstream_host;
+  rc.port = cfg.upstream_port;
+  rc.tls = cfg.upstream_tls;
+  rc.insecure = cfg.upstream_insecure;
+  rc.keys = std::make_shared<const ovms::KeyStore>(*cfg.keys);
+  rc.as = ovms::Role::Car;
+  rc.speed = timing ? 1 : 0;
+  std::optional<std::vector<ovms::proxy::ReplayMessage>> messages;
+  std::string error = path.toStdString() + ": the keys have no vehicle";
+  for (const ovms::VehicleKey& v : rc.keys->vehicles()) {
+    if (v.id.empty()) continue;
+    messages = ovms::proxy::load_replay_messages(path.toStdString(), rc.keys.get(), v.id, ovms::Role::Car, error);
+    if (messages) {
+      rc.vehicle = v.id;
+      break;
+    }
+  }
+  if (!messages) {
+    status_->setText(QString::fromStdString(error));
     return;
   }
-  auto* w = worker.release();
-  w->setParent(this);
-  auto records = std::make_shared<std::vector<ovms::RecordPtr>>();
-  connect(w, &RecordSource::batchReady, this,
-          [records](const BatchPtr& b) { records->insert(records->end(), b->records.begin(), b->records.end()); });
-  connect(w, &RecordSource::finished, this, [this, w, records, timing](const QString& e, bool) {
-    w->deleteLater();
-    if (!controller_) return;
-    std::string vehicle;
-    std::vector<ReplayLine> lines = car_messages(*records, vehicle);
-    if (!e.isEmpty() || lines.empty()) {
-      status_->setText(e.isEmpty() ? tr("Replay: no decrypted car messages in that capture") : e);
-      return;
-    }
-    const ProxyConfig& c = controller_->config();
-    auto* r = new Replayer(*c.keys, this);
-    QString error;
-    if (!r->start(c.upstream_host, c.upstream_port, vehicle, std::move(lines), timing, error)) {
-      status_->setText(error);
-      delete r;
-      return;
-    }
-    connect(r, &RecordSource::batchReady, this, [this](const BatchPtr& b) {
-      for (const ovms::RecordPtr& x : b->records)
-        new QTreeWidgetItem(relayed_, {QString(), x->dir == ovms::Direction::ClientToServer ? tr("replay → server") : tr("server → replay"),
-                                       tr("replayed"), headline(*x), QString()});
-      relayed_->scrollToBottom();
-    });
-    connect(r, &RecordSource::finished, this, [this, r](const QString& err, bool) {
-      status_->setText(err.isEmpty() ? tr("Replay done: %1 messages sent").arg(r->sent()) : err);
-      r->deleteLater();
-    });
-    status_->setText(tr("Replaying %1…").arg(r->name()));
+  auto* r = new ovms::proxy::ReplaySession(std::move(rc), std::move(*messages), this);
+  connect(r, &ovms::proxy::ReplaySession::line, this, [this](const ovms::RecordPtr& x) {
+    new QTreeWidgetItem(relayed_, {QString(), x->dir == ovms::Direction::ClientToServer ? tr("replay → server") : tr("server → replay"),
+                                   tr("replayed"), headline(*x), QString()});
+    relayed_->scrollToBottom();
   });
-  w->start();
+  connect(r, &ovms::proxy::ReplaySession::finished, this, [this, r](bool ok, const QString& why) {
+    status_->setText(ok ? tr("Replay done: %1 of %2 messages sent").arg(r->sent()).arg(r->total()) : tr("Replay: %1").arg(why));
+    r->deleteLater();
+  });
+  status_->setText(tr("Replaying %1 messages to %2:%3…").arg(r->total()).arg(cfg.upstream_host).arg(cfg.upstream_port));
+  r->start();
 }
 
 }  // namespace inspector

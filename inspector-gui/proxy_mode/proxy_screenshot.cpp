@@ -15,6 +15,7 @@
 #include "proxy_mode/message_edit_dialog.h"
 #include "proxy_mode/proxy_menu.h"
 #include "proxy_mode/proxy_panel.h"
+#include "proxy_mode/proxy_start_dialog.h"
 
 using namespace inspector;
 
@@ -84,6 +85,11 @@ int main(int argc, char** argv) {
   proxy->forwardAll();
   waitFor([] { return false; }, 2000);
   w.grab().save(QDir(out).filePath("inspector-proxy-relayed.png"));
+  ProxyStartDialog start(keys, &w);  // Proxy › Start, with TLS for the car and the CA export
+  start.show();
+  waitFor([] { return false; }, 300);
+  start.grab().save(QDir(out).filePath("inspector-proxy-start.png"));
+  start.close();
   car.terminate();
   car.waitForFinished(2000);
   server.terminate();

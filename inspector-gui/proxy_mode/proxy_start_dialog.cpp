@@ -8,10 +8,12 @@
 #include <QHostAddress>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 
 #include "io/open_source.h"
+#include "proxy_mode/car_tls.h"
 
 namespace inspector {
 
@@ -50,9 +52,24 @@ ProxyStartDialog::ProxyStartDialog(const QString& keysPath, QWidget* parent) : Q
   connect(upstream_tls_, &QCheckBox::toggled, insecure_, &QWidget::setEnabled);
   form->addRow(QString(), upstream_tls_);
   form->addRow(QString(), insecure_);
-  auto* car_tls = new QLabel(tr("TLS toward the car: needs the proxy's local CA (not in ovms-proxy yet)."));
-  car_tls->setEnabled(false);
-  form->addRow(QString(), car_tls);
+  // TLS toward the car: a certificate from the proxy's local CA (shared with `ovms-proxy --tls`); the
+  // module must trust that CA once, so its certificate can be exported with the steps.
+  car_tls_ = new QCheckBox(tr("TLS for the car (the proxy's own CA)"));
+  auto* export_ca = new QPushButton(tr("Export CA certificate…"));
+  connect(export_ca, &QPushButton::clicked, this, [this] {
+    const QString to = QFileDialog::getSaveFileName(this, tr("Export the proxy's CA certificate"),
+                                                    QStringLiteral("ovms-proxy-ca.pem"), tr("PEM (*.pem)"));
+    if (to.isEmpty()) return;
+    QString steps, error;
+    if (!export_ca_certificate(QString(), to, steps, error))
+      QMessageBox::warning(this, tr("Export CA certificate"), error);
+    else
+      QMessageBox::information(this, tr("Trust the proxy's CA on the module"), steps);
+  });
+  auto* t = new QHBoxLayout;
+  t->addWidget(car_tls_);
+  t->addWidget(export_ca);
+  form->addRow(QString(), t);
   keys_ = new QLineEdit(keysPath);
   auto* browse = new QPushButton(tr("Browse…"));
   connect(browse, &QPushButton::clicked, this, [this] {
@@ -84,6 +101,7 @@ bool ProxyStartDialog::config(ProxyConfig& out, QString& error) const {
   out.upstream_port = static_cast<quint16>(upstream_port_->value());
   out.upstream_tls = upstream_tls_->isChecked();
   out.upstream_insecure = insecure_->isChecked();
+  out.car_tls = car_tls_->isChecked();
   if (!keys_->text().isEmpty()) {
     auto ks = load_keys(keys_->text(), error);
     if (!ks) return false;

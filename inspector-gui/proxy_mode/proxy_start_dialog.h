@@ -1,6 +1,6 @@
 // Proxy › Start: where the proxy listens (loopback unless another address is typed), the upstream
-// server, TLS toward it, and the keys file. The car's leg in TLS needs a certificate the proxy does not
-// make yet (proxy/README.md): the dialog says so instead of offering it.
+// server, TLS toward it, TLS toward the car with the proxy's local CA (and its certificate exported for
+// the module, with the trust steps), and the keys file.
 #pragma once
 
 #include <QDialog>
@@ -29,6 +29,7 @@ class ProxyStartDialog : public QDialog {
   QSpinBox* upstream_port_;
   QCheckBox* upstream_tls_;
   QCheckBox* insecure_;
+  QCheckBox* car_tls_;
   QLineEdit* keys_;
   QLabel* warning_;
 };

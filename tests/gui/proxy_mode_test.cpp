@@ -13,7 +13,9 @@
 #include "proxy_mode/proxy_controller.h"
 #include "proxy_mode/proxy_panel.h"
 #include <QTreeWidget>
-#include "proxy_mode/replay.h"
+#include "proxy_mode/car_tls.h"
+#include "replay_session.h"
+#include <QSslSocket>
 
 using namespace inspector;
 
@@ -146,7 +148,8 @@ class ProxyModeTest : public QObject {
         ++dropped;
       }
     };
-    connect(&proxy, &ProxyController::heldChanged, this, [&] { QTimer::singleShot(0, this, dropAll); });
+    // The proxy as the context: a drop still pending when the test ends dies with it, not later.
+    connect(&proxy, &ProxyController::heldChanged, this, [&] { QTimer::singleShot(0, &proxy, dropAll); });
     dropAll();
 
     // A command toward the car: its answer is the proxy's, not the app's.
@@ -223,37 +226,41 @@ class ProxyModeTest : public QObject {
     QString error;
     auto keys = load_keys(kKeys, error);
     QVERIFY2(keys, qPrintable(error));
-    auto worker = open_capture_file(QStringLiteral(OVMS_SOURCE_DIR "/samples/basic.pcap"), keys, error);
-    QVERIFY2(worker, qPrintable(error));
-    std::vector<ovms::RecordPtr> sample;
-    bool read = false;
-    connect(worker.get(), &RecordSource::batchReady, this,
-            [&](const BatchPtr& b) { sample.insert(sample.end(), b->records.begin(), b->records.end()); });
-    connect(worker.get(), &RecordSource::finished, this, [&] { read = true; });
-    worker->start();
-    QTRY_VERIFY_WITH_TIMEOUT(read, 10000);
-    std::string vehicle;
-    std::vector<ReplayLine> lines = car_messages(sample, vehicle);
-    QCOMPARE(QString::fromStdString(vehicle), QStringLiteral("DEMO"));
-    QVERIFY(lines.size() >= 6);
+    // The proxy library's replay (the inspector's Replay… and `ovms-proxy --replay` share it).
+    const std::string sample = OVMS_SOURCE_DIR "/samples/basic.pcap";
+    std::string why;
+    auto shared = std::make_shared<const ovms::KeyStore>(*keys);
+    QVERIFY(!ovms::proxy::load_replay_messages(sample, shared.get(), "NOSUCHCAR", ovms::Role::Car, why));
+    QVERIFY2(QString::fromStdString(why).contains("NOSUCHCAR"), why.c_str());
+    auto lines = ovms::proxy::load_replay_messages(sample, shared.get(), "DEMO", ovms::Role::Car, why);
+    QVERIFY2(lines, why.c_str());
+    QVERIFY(lines->size() >= 6);
     QString lastSoc;
-    for (const ReplayLine& l : lines)
+    for (const ovms::proxy::ReplayMessage& l : *lines)
       if (l.body[0] == 'S') lastSoc = QString::fromStdString(l.body.substr(1, l.body.find(',') - 1));
     QVERIFY(!lastSoc.isEmpty());
 
-    Replayer replay(*keys);
+    ovms::proxy::ReplayConfig rc;
+    rc.host = QStringLiteral("127.0.0.1");
+    rc.port = up;
+    rc.keys = shared;
+    rc.vehicle = "DEMO";
+    rc.speed = 0;
+    rc.linger = 0.5;
+    ovms::proxy::ReplaySession replay(rc, *lines);
     std::vector<ovms::RecordPtr> got;
-    bool done = false;
+    bool done = false, ok = false;
     QString end;
-    connect(&replay, &RecordSource::batchReady, this,
-            [&](const BatchPtr& b) { got.insert(got.end(), b->records.begin(), b->records.end()); });
-    connect(&replay, &RecordSource::finished, this, [&](const QString& e, bool) { done = true; end = e; });
-    QVERIFY(!Replayer(*keys).start("127.0.0.1", up, "NOSUCHCAR", lines, false, error));
-    QVERIFY2(error.contains("NOSUCHCAR"), qPrintable(error));
-    QVERIFY2(replay.start("127.0.0.1", up, vehicle, lines, false, error), qPrintable(error));
+    connect(&replay, &ovms::proxy::ReplaySession::line, this, [&](const ovms::RecordPtr& r) { got.push_back(r); });
+    connect(&replay, &ovms::proxy::ReplaySession::finished, this, [&](bool o, const QString& e) {
+      done = true;
+      ok = o;
+      end = e;
+    });
+    replay.start();
     QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
-    QVERIFY2(end.isEmpty(), qPrintable(end));
-    QCOMPARE(replay.sent(), lines.size());
+    QVERIFY2(ok, qPrintable(end));
+    QCOMPARE(replay.sent(), lines->size());
     // Both directions decoded: the server's welcome verified, every car line a message of the catalog.
     std::size_t carLines = 0;
     bool serverWelcome = false;
@@ -265,7 +272,7 @@ class ProxyModeTest : public QObject {
       }
     }
     QVERIFY(serverWelcome);
-    QCOMPARE(carLines, lines.size());
+    QCOMPARE(carLines, lines->size());
     // An app logging in now gets the replayed status from the server.
     app.start(QStringLiteral(OVMS_SIM), {"app", "--connect", QStringLiteral("127.0.0.1:%1").arg(up), "--vehicle",
                                          "DEMO", "-k", kKeys, "--json", "--duration", "3"});
@@ -276,6 +283,63 @@ class ProxyModeTest : public QObject {
   }
 
   // The edit form: the catalog's fields with units and enum choices, and back to the same text.
+  // TLS toward the car with the proxy's local CA: the exported certificate (no key) is all the car
+  // trusts, and its TLS login through the proxy decodes like a plain one.
+  void carTlsWithTheLocalCa() {
+    QProcess server, car;
+    struct Ender {
+      QProcess* p[2];
+      ~Ender() { for (QProcess* x : p) stop(*x); }
+    } ender{{&car, &server}};
+    const quint16 up = startServer(server);
+    QVERIFY(up);
+    QTemporaryDir dir;
+    ProxyController proxy;
+    ProxyConfig cfg;
+    cfg.listen_port = 0;
+    cfg.upstream_port = up;
+    cfg.car_tls = true;
+    cfg.ca_dir = dir.filePath("ca");
+    std::string e;
+    auto keys = ovms::KeyStore::load_file(kKeys.toStdString(), e);
+    QVERIFY2(keys, e.c_str());
+    cfg.keys = std::move(*keys);
+    QString error;
+    QVERIFY2(proxy.start(cfg, error), qPrintable(error));
+    QVERIFY(QFile::exists(dir.filePath("ca/ca.key")));  // created on first use
+
+    const QString pem = dir.filePath("exported-ca.pem");
+    QString steps;
+    QVERIFY2(export_ca_certificate(cfg.ca_dir, pem, steps, error), qPrintable(error));
+    QFile f(pem);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QVERIFY(text.contains("BEGIN CERTIFICATE"));
+    QVERIFY(!text.contains("PRIVATE KEY"));
+    QVERIFY2(steps.contains("tls trust reload") && steps.contains(pem), qPrintable(steps));
+    QVERIFY(!export_ca_certificate(cfg.ca_dir, dir.filePath("no/such/dir/ca.pem"), steps, error));
+    QVERIFY2(error.contains("no/such/dir"), qPrintable(error));
+
+    std::size_t shown = 0;
+    connect(&proxy, &RecordSource::batchReady, this, [&](const BatchPtr& b) { shown += b->records.size(); });
+    car.start(QStringLiteral(OVMS_SIM), {"car", "--connect", QStringLiteral("127.0.0.1:%1").arg(proxy.listenPort()),
+                                         "--vehicle", "DEMO", "-k", kKeys, "--interval", "60", "--tls", "--cafile", pem});
+    QVERIFY(car.waitForStarted(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(shown >= 3, 10000);
+    QCOMPARE(proxy.sessions().size(), std::size_t(1));
+    QTRY_COMPARE(proxy.sessions().front().state, QStringLiteral("encrypted"));
+
+    // A client that does not trust the exported CA is refused: the certificate really is the CA's.
+    QSslSocket stranger;
+    QSslConfiguration c = stranger.sslConfiguration();
+    c.setCaCertificates({});
+    stranger.setSslConfiguration(c);
+    bool refused = false;
+    connect(&stranger, &QSslSocket::sslErrors, this, [&] { refused = true; });
+    stranger.connectToHostEncrypted(QStringLiteral("127.0.0.1"), proxy.listenPort());
+    QTRY_VERIFY_WITH_TIMEOUT(refused, 10000);
+  }
+
   void formFromTheCatalog() {
     MessageForm f;
     QVERIFY(form_of("S80.0,K,230,16,charging,standard,300,280", f));
