@@ -229,6 +229,16 @@ class CarAndApp(LiveCase):
         self.assertEqual(messages(recs)[0]["fields"]["count"], 0)  # Z0: the car is offline
         self.assertEqual(messages(recs)[2]["fields"]["command"], 31)
 
+    def test_exit_on_stops_the_app_at_the_first_message_with_that_code(self):
+        _, port = self.serve()
+        rc, recs, err = self.app(port, "--json", "--send", "C31", "--exit-on", "c", "--duration", "20")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(codes(recs)[-1], "c")
+        self.assertEqual(codes(recs).count("c"), 1)
+        rc, _, err = self.app(port, "--exit-on", "cc")
+        self.assertEqual(rc, 2)
+        self.assertIn("--exit-on needs one message code", err)
+
     def test_a_second_car_login_closes_the_first_which_reconnects(self):
         server, port = self.serve()
         first = self.car(port, "--retry", "0.5", name="first")

@@ -79,7 +79,9 @@ int run_app(const LiveOptions& o) {
     link.record_hook = [&o, &loop, &messages, &link](const RecordPtr& r) {
       if (r->dir != Direction::ServerToClient || loop.stopping()) return;
       print_record(*r, link.info(), o.json);
-      if (r->kind == LineKind::Message && o.exit_after && ++messages >= o.exit_after) loop.stop();
+      if (r->kind != LineKind::Message) return;
+      const bool wanted = o.exit_on.size() == 1 && (r->msg.code == o.exit_on[0] || r->effective().code == o.exit_on[0]);
+      if (wanted || (o.exit_after && ++messages >= o.exit_after)) loop.stop();
     };
   };
   const std::string who = (o.batch ? "batch client for " : "app for ") + o.vehicle;

@@ -52,12 +52,12 @@ const char kCarUsage[] =
 
 const char kAppUsage[] =
     "usage: ovms-sim app [--connect HOST:PORT] --vehicle ID -k KEYS [--send LINE ...] [--json]\n"
-    "                    [--exit-after N] [--duration S] [--websocket] [--android] [--batch]\n"
+    "                    [--exit-after N] [--exit-on CODE] [--duration S] [--websocket] [--android] [--batch]\n"
     "                    [--account USER] [--tls [--cafile CA.pem] [--server-name NAME]] [--seed N]\n"
     "\n"
     "An OVMS app on a real socket: logs in, sends the --send lines, and prints every line it receives\n"
     "decoded, one per line as ovmsdump words it (or its JSON Lines objects with --json). Runs until\n"
-    "--exit-after, --duration or Ctrl-C; exit status 1 when the server refused or dropped it.\n"
+    "--exit-after, --exit-on, --duration or Ctrl-C; exit status 1 when the server refused or dropped it.\n"
     "\n"
     "  --connect HOST:PORT the server (default 127.0.0.1:6867, with --tls 127.0.0.1:6870)\n"
     "  --vehicle ID        the vehicle; its server password in the keys file is the app's secret\n"
@@ -65,6 +65,7 @@ const char kAppUsage[] =
     "  --send LINE         a message to send after login, as <code><data>: C7,stat  C1  A (repeatable)\n"
     "  --json              JSON Lines, as ovmsdump --json\n"
     "  --exit-after N      stop after N messages\n"
+    "  --exit-on CODE      stop after the first message with this code (a paranoid one's inner code counts)\n"
     "  --duration S        stop after S seconds\n"
     "  --websocket         the WebSocket variant (GET /apiv2, one line per frame)\n"
     "  --android           LF line ends and tokens without '/', as the Android app\n"
@@ -197,6 +198,12 @@ std::optional<LiveOptions> parse_live_options(int argc, char** argv, int& exit_c
       o.json = true;
     } else if (app && a == "--exit-after") {
       ok = count(o.exit_after);
+    } else if (app && a == "--exit-on") {
+      ok = text(o.exit_on);
+      if (ok && o.exit_on.size() != 1) {
+        std::fprintf(stderr, "%s: --exit-on needs one message code such as c, not '%s'\n", prog, o.exit_on.c_str());
+        ok = false;
+      }
     } else if (app && a == "--websocket") {
       o.websocket = true;
     } else if (app && a == "--android") {

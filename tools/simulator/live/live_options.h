@@ -37,6 +37,7 @@ struct LiveOptions {
   std::string account;              // scheme 1
   std::vector<std::string> send;
   uint64_t exit_after = 0;          // messages
+  std::string exit_on;              // a message code that ends the app once received
 };
 
 // argv[0] is the command ("serve", "car", "app"). On --help or an error returns nullopt with
