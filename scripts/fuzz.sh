@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:?usage: scripts/fuzz.sh SECONDS [TARGET ...]}"
 shift
 targets=("$@")
-((${#targets[@]})) || targets=(connection tcp framer capture keys filter relay json)
+((${#targets[@]})) || targets=(connection tcp framer capture keys filter relay json rules)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is needed (apt-get install clang)" >&2; exit 2; }
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
