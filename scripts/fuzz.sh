@@ -4,7 +4,8 @@
 # apt-get install clang), then fuzzes each target for SECONDS, starting from its seed corpus in
 # tests/fuzz/corpus/<target> and its dictionary tests/fuzz/<target>.dict. What a run learns goes to
 # build-fuzz/corpus/<target> (not the tree); crashes to build-fuzz/crashes/<target>/. Not part of CI
-# (ctest replays the seed corpus instead). Exit status 1 if any target crashed.
+# (ctest replays the seed corpus instead). Exit status 1 if any target crashed. OVMS_FUZZ_TIMEOUT
+# (seconds, default 10) is the per-input timeout: raise it on a loaded machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:?usage: scripts/fuzz.sh SECONDS [TARGET ...]}"
@@ -30,7 +31,7 @@ for t in "${targets[@]}"; do
   [ -f "tests/fuzz/$t.dict" ] && dict=("-dict=tests/fuzz/$t.dict")
   echo "== fuzz_$t for ${seconds}s"
   if ! build-fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-      -timeout=10 -print_final_stats=1 "${dict[@]}" -artifact_prefix="build-fuzz/crashes/$t/" \
+      -timeout="${OVMS_FUZZ_TIMEOUT:-10}" -print_final_stats=1 "${dict[@]}" -artifact_prefix="build-fuzz/crashes/$t/" \
       "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" 2>"build-fuzz/fuzz_$t.log"; then
     echo "fuzz_$t: CRASH, see build-fuzz/fuzz_$t.log and build-fuzz/crashes/$t/" >&2
     status=1
