@@ -1,10 +1,15 @@
 // ovms-inspector-proxy-shot SIM KEYS OUTDIR: screenshots of proxy mode (for inspector-gui/README.md):
 // starts `SIM serve`, the window in proxy mode toward it, `SIM car` pointed at the proxy, holds the
-// car's status, and saves the window with the held line, the edit form, and the window after it.
+// car's status, and saves the window with the held line, the edit form, the window after it (the list's
+// Leg and Proxy columns, the edited line's details: received and sent), Compose's catalog picker and
+// the form of a picked command, and Proxy › Start.
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QLineEdit>
+#include <QScreen>
+#include <QTableView>
 #include <QProcess>
 #include <QTimer>
 #include <QTreeWidget>
@@ -16,6 +21,7 @@
 #include "proxy_mode/proxy_menu.h"
 #include "proxy_mode/proxy_panel.h"
 #include "proxy_mode/proxy_start_dialog.h"
+#include "views/details_view.h"
 
 using namespace inspector;
 
@@ -84,7 +90,39 @@ int main(int argc, char** argv) {
   proxy->interceptOff();
   proxy->forwardAll();
   waitFor([] { return false; }, 2000);
+  // The edited line selected: its row marked, its details with what arrived and what was sent.
+  const MessageModel* model = w.messageModel();
+  ovms::relay::Show edited;
+  edited.changed = true;
+  for (int row = 0; row < model->rowCount(); ++row)
+    if (model->index(row, model->notesColumn(ProxyNotes::kProxy)).data().toString() == QLatin1String(ovms::relay::show_mark_name(edited))) {
+      w.selectStoreRow(model->storeRow(row));
+      break;
+    }
+  w.details()->tree()->expandAll();
+  waitFor([] { return false; }, 300);
   w.grab().save(QDir(out).filePath("inspector-proxy-relayed.png"));
+
+  // Compose: the catalog's commands and messages in the picker (its list open), then a picked command's form.
+  MessageEditDialog compose(QStringLiteral("Compose toward the car"), QString(), &w);
+  compose.addCatalogPicker();
+  compose.resize(560, 640);
+  compose.move(w.geometry().center() - QPoint(280, 320));
+  compose.show();
+  waitFor([] { return false; }, 300);
+  compose.picker()->showPopup();
+  waitFor([] { return false; }, 500);
+  compose.screen()->grabWindow(0, compose.x(), compose.y(), compose.frameGeometry().width(), 900)
+      .save(QDir(out).filePath("inspector-proxy-compose-picker.png"));
+  compose.picker()->hidePopup();
+  for (int i = 0; i < compose.picker()->count(); ++i)
+    if (compose.picker()->itemText(i).startsWith("10 · ")) {
+      compose.picker()->setCurrentIndex(i);
+      Q_EMIT compose.picker()->activated(i);
+    }
+  waitFor([] { return false; }, 300);
+  compose.grab().save(QDir(out).filePath("inspector-proxy-compose.png"));
+  compose.close();
   ProxyStartDialog start(keys, &w);  // Proxy › Start, with TLS for the car and the CA export
   start.show();
   waitFor([] { return false; }, 300);
