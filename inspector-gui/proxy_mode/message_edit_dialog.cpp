@@ -74,7 +74,9 @@ void MessageEditDialog::addCatalogPicker() {
     picker_->addItem(QString::fromUtf8(entries[i].text.c_str()), static_cast<int>(i));
     picker_->setItemData(picker_->count() - 1, QString::fromUtf8(entries[i].label.c_str()), Qt::ToolTipRole);
   }
-  picker_->setMaxVisibleItems(20);
+  // Some ninety entries: a scrolling list under the box (the style's own popup would cover the screen).
+  picker_->setStyleSheet(QStringLiteral("QComboBox { combobox-popup: 0; }"));
+  picker_->setMaxVisibleItems(16);
   connect(picker_, &QComboBox::activated, this, [this, entries](int index) {
     const QVariant i = picker_->itemData(index);
     if (i.isValid()) setForm(entries[static_cast<std::size_t>(i.toInt())].form());
