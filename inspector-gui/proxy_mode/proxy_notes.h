@@ -17,7 +17,7 @@ struct ProxyMark {
   ovms::Leg from = ovms::Leg::Client;  // the leg it arrived on (a replay's lines: the server leg)
   bool changed = false, dropped = false, injected = false, to_proxy = false, replayed = false;
   ovms::RecordPtr arrived;  // the line as it arrived (the store shows a changed line as it was sent)
-  quint32 session = 0;      // the proxy's session (Server's number; a replay has none)
+  quint32 session = 0;      // the proxy's session (Server's number); not a replay's (see replayed)
   const char* what = "";    // relay::show_mark_name(), or "replayed"
 };
 
