@@ -9,6 +9,14 @@ using namespace relay_detail;
 
 const char* leg_name(Leg l) { return l == Leg::Client ? "client" : "server"; }
 
+const char* relay::show_mark_name(const Show& s) {
+  if (s.dropped) return "dropped";
+  if (s.injected) return "injected";
+  if (s.to_proxy) return "to_proxy";
+  if (s.changed) return "changed";
+  return "";
+}
+
 const char* relay_state_name(Relay::State s) {
   switch (s) {
     case Relay::State::Welcome: return "welcome";

@@ -231,6 +231,8 @@ void MainWindow::attachSource(std::unique_ptr<RecordSource> source) {
   map_->storeReset();
   stats_->storeReset();
   source_ = std::move(source);
+  model_->setNotes(source_->notes());
+  details_->setNotes(source_->notes());
   connect(source_.get(), &RecordSource::batchReady, this, &MainWindow::onBatch, Qt::QueuedConnection);
   connect(source_.get(), &RecordSource::progress, this, [this](int p) {
     progress_->setRange(0, p < 0 ? 0 : 100);

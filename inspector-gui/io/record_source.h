@@ -7,6 +7,7 @@
 #include <QString>
 #include <memory>
 
+#include "model/record_notes.h"
 #include "model/record_store.h"
 
 namespace inspector {
@@ -21,6 +22,9 @@ class RecordSource : public QObject {
   virtual void cancel() = 0;
   // What the source reads, for the title and messages ("'all.pcap'", "interface 'lo'").
   virtual QString name() const = 0;
+  // What the source knows of its records besides them (the proxy's leg and marks), shown in the list
+  // and the details; shared, so it outlives the source with the records. Null: nothing (a capture).
+  virtual std::shared_ptr<const RecordNotes> notes() const { return nullptr; }
 
  signals:
   void batchReady(inspector::BatchPtr batch);

@@ -23,7 +23,9 @@ QStandardItem* bytes_item(const QString& text, ByteText which, std::size_t offse
   return item;
 }
 
-void add_fields(QStandardItem* parent, const ovms::DecodedMessage& m, ByteText which) {
+}  // namespace
+
+void append_field_items(QStandardItem* parent, const ovms::DecodedMessage& m, ByteText which) {
   for (const ovms::FieldValue& v : m.fields) {
     const ovms::FieldName* name = ovms::field_name_of(v.def);
     QString label = v.def ? QString::fromUtf8(v.def->label) : QStringLiteral("extra");
@@ -43,6 +45,8 @@ void add_fields(QStandardItem* parent, const ovms::DecodedMessage& m, ByteText w
     parent->appendRow(item);
   }
 }
+
+namespace {
 
 void add_diags(QStandardItem* parent, const std::vector<ovms::Diagnostic>& diags) {
   for (const auto& d : diags) parent->appendRow(leaf(q(ovms::present::diagnostic_line(d))));
@@ -93,13 +97,13 @@ void FieldTreeModel::setRecord(const ovms::LineRecord* r) {
 
   if (r->msg.code || !r->msg.fields.empty()) {
     auto* m = leaf(q(ovms::present::fields_title(r->msg, "record")));
-    add_fields(m, r->msg, ByteText::Plain);
+    append_field_items(m, r->msg, ByteText::Plain);
     root->appendRow(m);
   }
   if (r->inner) {
     auto* in = bytes_item(tr("Paranoid inner message: %1").arg(q(ovms::present::fields_title(r->inner->msg, "inner message"))),
                           ByteText::InnerPlain, 0, r->inner->plain.size());
-    add_fields(in, r->inner->msg, ByteText::InnerPlain);
+    append_field_items(in, r->inner->msg, ByteText::InnerPlain);
     add_diags(in, r->inner->diags);
     root->appendRow(in);
   }
@@ -108,6 +112,7 @@ void FieldTreeModel::setRecord(const ovms::LineRecord* r) {
     add_diags(d, r->diags);
     root->appendRow(d);
   }
+  if (notes_) notes_->addDetails(root, *r);
 }
 
 }  // namespace inspector

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <QStandardItemModel>
+#include <memory>
 
+#include "model/record_notes.h"
 #include "ovms/record.h"
 
 namespace inspector {
@@ -23,7 +25,16 @@ class FieldTreeModel : public QStandardItemModel {
 
   using QStandardItemModel::QStandardItemModel;
   void setRecord(const ovms::LineRecord* record);
+  // The attached source's notes add their items after the core's (null: none).
+  void setNotes(std::shared_ptr<const RecordNotes> notes) { notes_ = std::move(notes); }
+
+ private:
+  std::shared_ptr<const RecordNotes> notes_;
 };
+
+// A message's fields as items under `parent` (label: value, flag bits below), their bytes in `which`
+// (ByteText::None: a message that is not the shown record's bytes, e.g. the proxy's line as received).
+void append_field_items(QStandardItem* parent, const ovms::DecodedMessage& m, ByteText which);
 
 // "80.0 %", "1 (Charging)", "0x24": a field's value as the tree shows it (text as sent, unit, label).
 QString field_value_text(const ovms::FieldValue& v);

@@ -12,6 +12,8 @@ namespace {
 constexpr int kCoreColumns = static_cast<int>(ovms::present::Column::kCount);
 
 QString text_of(const std::string& s) { return QString::fromStdString(ovms::printable_text(s)); }
+// The notes' columns sit before the last core column (the summary, which stretches).
+constexpr int kNotesAt = kCoreColumns;
 }  // namespace
 
 MessageModel::MessageModel(const RecordStore& store, QObject* parent) : QAbstractTableModel(parent), store_(store) {}
@@ -21,12 +23,26 @@ int MessageModel::rowCount(const QModelIndex& parent) const {
   return static_cast<int>(filter_ ? rows_.size() : shown_);
 }
 
-int MessageModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : 1 + kCoreColumns; }
+int MessageModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : 1 + kCoreColumns + (notes_ ? notes_->columnCount() : 0);
+}
+
+int MessageModel::notesColumn(int c) const { return notes_ && c >= 0 && c < notes_->columnCount() ? kNotesAt + c : -1; }
+
+// A model column as what it shows: the frame (kFrameColumn), a core column, or a notes' column.
+MessageModel::Slot MessageModel::slotOf(int column) const {
+  const int n = notes_ ? notes_->columnCount() : 0;
+  if (column == kFrameColumn) return {Slot::Frame, 0};
+  if (column >= kNotesAt && column < kNotesAt + n) return {Slot::Note, column - kNotesAt};
+  return {Slot::Core, column >= kNotesAt + n ? column - 1 - n : column - 1};
+}
 
 QVariant MessageModel::headerData(int section, Qt::Orientation o, int role) const {
   if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  if (section == kFrameColumn) return tr("Frame");
-  return QString::fromUtf8(ovms::present::column_title(static_cast<ovms::present::Column>(section - 1)));
+  const Slot s = slotOf(section);
+  if (s.kind == Slot::Frame) return tr("Frame");
+  if (s.kind == Slot::Note) return notes_->columnTitle(s.index);
+  return QString::fromUtf8(ovms::present::column_title(static_cast<ovms::present::Column>(s.index)));
 }
 
 QVariant MessageModel::data(const QModelIndex& index, int role) const {
@@ -35,8 +51,10 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
   const ovms::LineRecord& r = *store_.at(row);
   switch (role) {
     case Qt::DisplayRole: {
-      if (index.column() == kFrameColumn) return QVariant::fromValue<qulonglong>(r.frame);
-      auto c = static_cast<ovms::present::Column>(index.column() - 1);
+      const Slot s = slotOf(index.column());
+      if (s.kind == Slot::Frame) return QVariant::fromValue<qulonglong>(r.frame);
+      if (s.kind == Slot::Note) return notes_->text(r, s.index);
+      auto c = static_cast<ovms::present::Column>(s.index);
       return text_of(ovms::present::column_text(c, ovms::present::view_of(r)));
     }
     case Qt::ToolTipRole: {
@@ -58,6 +76,8 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
         if (*s == ovms::Severity::Error) return QBrush(QColor(0xff, 0xc8, 0xc8));
         if (*s == ovms::Severity::Warning) return QBrush(QColor(0xff, 0xf0, 0xb0));
       }
+      if (notes_)
+        if (auto c = notes_->rowColour(r)) return QBrush(*c);
       return QBrush(r.dir == ovms::Direction::ClientToServer ? QColor(0xe8, 0xf0, 0xff) : QColor(0xe8, 0xff, 0xec));
     }
     case Qt::ForegroundRole: return QBrush(Qt::black);
@@ -95,6 +115,23 @@ void MessageModel::setFilter(std::optional<ovms::DisplayFilter> filter) {
   if (filter_) rows_ = store_.select(*filter_);
   shown_ = store_.size();
   endResetModel();
+}
+
+void MessageModel::setNotes(std::shared_ptr<const RecordNotes> notes) {
+  // Columns removed and inserted, not a reset: the list keeps its column widths.
+  if (notes_ && notes_->columnCount()) {
+    beginRemoveColumns({}, kNotesAt, kNotesAt + notes_->columnCount() - 1);
+    notes_.reset();
+    endRemoveColumns();
+  }
+  notes_.reset();
+  if (!notes || !notes->columnCount()) {
+    notes_ = std::move(notes);
+    return;
+  }
+  beginInsertColumns({}, kNotesAt, kNotesAt + notes->columnCount() - 1);
+  notes_ = std::move(notes);
+  endInsertColumns();
 }
 
 std::optional<int> MessageModel::modelRow(std::size_t store_row) const {

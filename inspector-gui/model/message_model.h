@@ -1,11 +1,15 @@
 // The message list as a Qt table: one row per record of the store, or per row a display filter
 // selected. Cells are worded by the core (present::column_text) when a view asks for them, so a
-// million rows cost a vector of row numbers, not a million strings.
+// million rows cost a vector of row numbers, not a million strings. A source's notes (the proxy's leg
+// and marks, record_notes.h) add columns before the summary; without notes there are none.
 #pragma once
 
 #include <QAbstractTableModel>
+#include <memory>
 #include <optional>
 #include <vector>
+
+#include "model/record_notes.h"
 
 #include "model/record_store.h"
 #include "ovms/filter.h"
@@ -15,7 +19,8 @@ namespace inspector {
 class MessageModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  // Column 0 is the frame number; the others are the core's columns (present::Column), in its order.
+  // Column 0 is the frame number; the others are the core's columns (present::Column), in its order,
+  // with the notes' columns (if any) before the last one (the summary).
   static constexpr int kFrameColumn = 0;
   static constexpr int kSortRole = Qt::UserRole + 1;
 
@@ -33,13 +38,25 @@ class MessageModel : public QAbstractTableModel {
   // Shows only what `filter` selects (nullopt: everything).
   void setFilter(std::optional<ovms::DisplayFilter> filter);
   const std::optional<ovms::DisplayFilter>& filter() const { return filter_; }
+  // The attached source's notes (null: none); their columns come and go with them.
+  void setNotes(std::shared_ptr<const RecordNotes> notes);
+  const RecordNotes* notes() const { return notes_.get(); }
+  // The model column of the notes' column `c`, or -1 without notes.
+  int notesColumn(int c) const;
 
   // Row of the model <-> row of the store.
   std::size_t storeRow(int row) const { return filter_ ? rows_[row] : static_cast<std::size_t>(row); }
   std::optional<int> modelRow(std::size_t store_row) const;
 
  private:
+  struct Slot {
+    enum Kind { Frame, Core, Note } kind;
+    int index;  // the core column (present::Column) or the notes' column
+  };
+  Slot slotOf(int column) const;
+
   const RecordStore& store_;
+  std::shared_ptr<const RecordNotes> notes_;
   std::optional<ovms::DisplayFilter> filter_;
   std::vector<uint32_t> rows_;  // with a filter: the store rows it selects
   std::size_t shown_ = 0;       // without a filter: rows announced to views

@@ -1,8 +1,11 @@
 #include "proxy_mode/message_edit_dialog.h"
 
+#include "proxy_mode/compose_catalog.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
@@ -13,6 +16,7 @@ namespace inspector {
 MessageEditDialog::MessageEditDialog(const QString& title, const QString& body, QWidget* parent) : QDialog(parent) {
   setWindowTitle(title);
   auto* top = new QVBoxLayout(this);
+  top->setObjectName("top");
   auto* what = new QLabel(tr("Message (<code><data>, without \"MP-0 \"):"));
   what->setTextFormat(Qt::PlainText);
   top->addWidget(what);
@@ -45,12 +49,48 @@ QWidget* MessageEditDialog::fieldEditor(const QString& name) const {
 }
 
 void MessageEditDialog::rebuildForm() {
+  if (!form_of(raw_->text().toStdString(), current_)) current_ = MessageForm{};
+  buildEditors();
+}
+
+void MessageEditDialog::setForm(const MessageForm& form) {
+  current_ = form;
+  syncing_ = true;
+  raw_->setText(QString::fromStdString(body_of(current_)));
+  raw_->setCursorPosition(0);
+  syncing_ = false;
+  buildEditors();
+}
+
+void MessageEditDialog::addCatalogPicker() {
+  if (picker_) return;
+  auto* row = new QHBoxLayout;
+  row->addWidget(new QLabel(tr("From the catalog:")));
+  picker_ = new QComboBox;
+  picker_->setObjectName("catalogPicker");
+  picker_->addItem(tr("(raw text)"));
+  const std::vector<ComposeEntry> entries = compose_entries();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    picker_->addItem(QString::fromUtf8(entries[i].text.c_str()), static_cast<int>(i));
+    picker_->setItemData(picker_->count() - 1, QString::fromUtf8(entries[i].label.c_str()), Qt::ToolTipRole);
+  }
+  // Some ninety entries: a scrolling list under the box (the style's own popup would cover the screen).
+  picker_->setStyleSheet(QStringLiteral("QComboBox { combobox-popup: 0; }"));
+  picker_->setMaxVisibleItems(16);
+  connect(picker_, &QComboBox::activated, this, [this, entries](int index) {
+    const QVariant i = picker_->itemData(index);
+    if (i.isValid()) setForm(entries[static_cast<std::size_t>(i.toInt())].form());
+  });
+  row->addWidget(picker_, 1);
+  static_cast<QVBoxLayout*>(layout())->insertLayout(0, row);
+}
+
+void MessageEditDialog::buildEditors() {
   delete form_host_->layout();
   for (QWidget* w : form_host_->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) delete w;
   editors_.clear();
   form_ = new QFormLayout(form_host_);
-  if (!form_of(raw_->text().toStdString(), current_)) {
-    current_ = MessageForm{};
+  if (!current_.code) {
     form_->addRow(new QLabel(tr("No form for this message: edit the text above.")));
     return;
   }

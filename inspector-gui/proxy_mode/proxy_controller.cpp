@@ -1,9 +1,11 @@
 #include "proxy_mode/proxy_controller.h"
 
+#include <QFileInfo>
 #include <QTimer>
 
 #include "proxy_mode/car_tls.h"
 #include "proxy_mode/proxy_tap.h"
+#include "replay_session.h"
 
 namespace inspector {
 
@@ -84,13 +86,15 @@ void ProxyController::cancel() {
 
 void ProxyController::sessionStarted(Session* s) {
   const quint32 id = s->id();
-  sessions_[id] = SessionRow{id, QStringLiteral("connecting"), {}, {}, 0};
+  const quint32 conn = next_conn_++;
+  conn_of_session_[id] = conn;
+  sessions_[id] = SessionRow{id, conn, QStringLiteral("connecting"), {}, {}, 0};
   ConnectionInfo ci;
-  ci.id = id;
+  ci.id = conn;
   ci.client_text = "proxy client #" + std::to_string(id);
   ci.server_text = config_.upstream_host.toStdString() + ":" + std::to_string(config_.upstream_port);
   ci.is_ovms = true;
-  conns_[id] = ci;
+  conns_[conn] = ci;
   connect(s, &Session::shown, this, &ProxyController::onShown);
   connect(s, &Session::held, this, &ProxyController::onHeld);
   connect(s, &Session::warned, this, [this](quint32 sid, quint64 hold, const QString& m) {
@@ -111,14 +115,15 @@ void ProxyController::sessionStarted(Session* s) {
   Q_EMIT sessionsChanged();
 }
 
-// Each session's relay numbers its records from 0; the store needs one rising id over all of them.
-RecordPtr ProxyController::renumber(const RecordPtr& r, quint32 session) {
+// Each session's relay (and each replay) numbers its records from 0; the store needs one rising id
+// over all of them, and a connection number for each session and replay.
+RecordPtr ProxyController::renumber(const RecordPtr& r, quint32 conn) {
   auto c = std::make_shared<LineRecord>();
   LineRecord& x = *c;
   x.id = next_id_++;
   x.frame = x.id;
   x.ts = r->ts;
-  x.conn = session;
+  x.conn = conn;
   x.dir = r->dir;
   x.role = r->role;
   x.vehicle = r->vehicle;
@@ -139,18 +144,32 @@ void ProxyController::onShown(const ShownLine& line) {
   const relay::Show& sh = line.show;
   if (!sh.record) return;
   // A changed line is shown as it was sent (what its receiver got); the mark keeps it as it came.
-  RecordPtr r = renumber(sh.changed && sh.sent ? sh.sent : sh.record, line.session);
-  marks_[r->id] = ProxyMark{sh.from, sh.changed, sh.dropped, sh.injected, sh.to_proxy, sh.record};
+  RecordPtr r = renumber(sh.changed && sh.sent ? sh.sent : sh.record, conn_of_session_[line.session]);
+  ProxyMark m;
+  m.from = sh.from;
+  m.changed = sh.changed;
+  m.dropped = sh.dropped;
+  m.injected = sh.injected;
+  m.to_proxy = sh.to_proxy;
+  m.arrived = sh.record;
+  m.session = line.session;
+  m.what = relay::show_mark_name(sh);
+  notes_->add(r->id, std::move(m));
   if (sh.to_proxy) {
     replies_.push_back(r);
     Q_EMIT replyReceived(r);
   }
+  const quint32 conn = r->conn;
+  queue(std::move(r), conn);
+}
+
+void ProxyController::queue(RecordPtr r, quint32 conn) {
   if (!pending_) {
     pending_ = std::make_shared<RecordBatch>();
     // Lines come one by one: a batch per event-loop turn keeps the views' work per line small.
     QTimer::singleShot(0, this, &ProxyController::flush);
   }
-  auto ci = conns_.find(line.session);
+  auto ci = conns_.find(conn);
   if (ci != conns_.end()) {
     pending_->connections.push_back(ci->second);
     conns_.erase(ci);
@@ -249,9 +268,57 @@ bool ProxyController::recordTo(const QString& path, QString& error) { return tap
 bool ProxyController::stopRecording(QString& error) { return tap_->stop(error); }
 bool ProxyController::recording() const { return tap_->recording(); }
 
-const ProxyMark* ProxyController::mark(uint64_t id) const {
-  auto it = marks_.find(id);
-  return it == marks_.end() ? nullptr : &it->second;
+ReplaySession* ProxyController::replay(const QString& path, double speed, QString& error, quint32* conn_out) {
+  if (!keys_) {
+    error = tr("replay needs keys (Proxy › Start with a keys file)");
+    return nullptr;
+  }
+  ReplayConfig rc;
+  rc.host = config_.upstream_host;
+  rc.port = config_.upstream_port;
+  rc.tls = config_.upstream_tls;
+  rc.insecure = config_.upstream_insecure;
+  rc.keys = keys_;
+  rc.as = Role::Car;
+  rc.speed = speed;
+  std::optional<std::vector<ReplayMessage>> messages;
+  std::string why = path.toStdString() + ": the keys have no vehicle";
+  for (const VehicleKey& v : keys_->vehicles()) {
+    if (v.id.empty()) continue;
+    messages = load_replay_messages(path.toStdString(), keys_.get(), v.id, Role::Car, why);
+    if (messages) {
+      rc.vehicle = v.id;
+      break;
+    }
+  }
+  if (!messages) {
+    error = QString::fromStdString(why);
+    return nullptr;
+  }
+  const quint32 conn = next_conn_++;
+  ConnectionInfo ci;
+  ci.id = conn;
+  ci.client_text = "replay of " + QFileInfo(path).fileName().toStdString();
+  ci.server_text = config_.upstream_host.toStdString() + ":" + std::to_string(config_.upstream_port);
+  ci.is_ovms = true;
+  conns_[conn] = ci;
+  if (conn_out) *conn_out = conn;
+  auto* r = new ReplaySession(std::move(rc), std::move(*messages), this);
+  // The replay is the proxy's own connection to the server: every line is on the server leg, and the
+  // ones it sent (as the car would) are marked replayed.
+  connect(r, &ReplaySession::line, this, [this, conn](const RecordPtr& x) {
+    RecordPtr shown = renumber(x, conn);
+    ProxyMark m;
+    m.from = Leg::Server;
+    m.replayed = x->dir == Direction::ClientToServer;
+    m.what = m.replayed ? ProxyNotes::replayedName() : "";
+    m.arrived = x;
+    notes_->add(shown->id, std::move(m));
+    queue(std::move(shown), conn);
+  });
+  connect(r, &ReplaySession::finished, r, &QObject::deleteLater);
+  r->start();
+  return r;
 }
 
 }  // namespace inspector

@@ -1,9 +1,10 @@
 // The inspector's proxy mode, without widgets: runs the proxy's Server (ovms_proxy_net) inside the
 // window's event loop and adapts it to the record store. It is a RecordSource, so relayed lines reach
-// the list, timeline, details, charts and map the way a capture's do (MainWindow::attachSource). Next
-// to the records it keeps what only a proxy knows: the leg a line came from, whether it was changed,
-// dropped or injected, the lines held by the intercept filter, each session's state, and the replies
-// to injected commands (shown here, never passed to the apps).
+// the list, timeline, details, charts and map the way a capture's do (MainWindow::attachSource), and so
+// do a Replay…'s lines, on a connection of their own. Next to the records it keeps what only a proxy
+// knows, as the window's notes (proxy_notes.h): the leg a line came from, whether it was changed,
+// dropped, injected or replayed; besides, the lines held by the intercept filter, each session's state,
+// and the replies to injected commands (shown here, never passed to the apps).
 #pragma once
 
 #include <QString>
@@ -15,7 +16,12 @@
 #include "io/record_source.h"
 #include "ovms/filter.h"
 #include "ovms/keys.h"
+#include "proxy_mode/proxy_notes.h"
 #include "server.h"
+
+namespace ovms::proxy {
+class ReplaySession;
+}
 
 namespace inspector {
 
@@ -33,13 +39,6 @@ struct ProxyConfig {
   QString ca_dir;        // that CA's folder (empty: the library's default, shared with ovms-proxy)
 };
 
-// What the proxy did to one shown record (by the store's record id).
-struct ProxyMark {
-  ovms::Leg from = ovms::Leg::Client;
-  bool changed = false, dropped = false, injected = false, to_proxy = false;
-  ovms::RecordPtr arrived;  // the line as it arrived (the store shows a changed line as it was sent)
-};
-
 // A line the intercept filter stopped, waiting for a verdict.
 struct HeldLine {
   quint32 session = 0;
@@ -52,7 +51,8 @@ struct HeldLine {
 };
 
 struct SessionRow {
-  quint32 id = 0;
+  quint32 id = 0;    // the proxy's session number (Server's): what Close and inject name
+  quint32 conn = 0;  // its connection number in the window's list ("#2"): sessions and replays share them
   QString state;  // "connecting", "welcome", "encrypted", ..., "done"
   QString vehicle, role;
   std::size_t held = 0;
@@ -69,6 +69,7 @@ class ProxyController : public RecordSource {
   quint16 listenPort() const;
   void cancel() override;  // stops listening and closes every session
   QString name() const override;
+  std::shared_ptr<const RecordNotes> notes() const override { return notes_; }
 
   // The intercept filter (the core's language); empty text: intercept off. False with `error` (column).
   bool setInterceptFilter(const QString& text, QString& error);
@@ -94,7 +95,14 @@ class ProxyController : public RecordSource {
   bool stopRecording(QString& error);
   bool recording() const;
 
-  const ProxyMark* mark(uint64_t record_id) const;
+  // Replay…: the capture's car (the first vehicle of the keys it has decrypted car messages of) sent by
+  // meaning to the upstream server over a fresh session, as `ovms-proxy --replay` (speed 1: the capture's
+  // timing; 0: as fast as the server reads). Its lines, both ways, reach the window as connection
+  // `conn`, the ones it sent marked "replayed". Null with `error` (naming the file) when it cannot start;
+  // the session deletes itself after `finished`.
+  ovms::proxy::ReplaySession* replay(const QString& path, double speed, QString& error, quint32* conn = nullptr);
+
+  const ProxyMark* mark(uint64_t record_id) const { return notes_->mark(record_id); }
   // Replies to injected commands, in order (decoded as they arrived, kept from the apps).
   const std::vector<ovms::RecordPtr>& injectedReplies() const { return replies_; }
 
@@ -109,7 +117,8 @@ class ProxyController : public RecordSource {
   void onShown(const ovms::proxy::ShownLine& line);
   void onHeld(quint32 session, quint64 hold, const ovms::RecordPtr& r, int from, double deadline, const QString& who);
   bool verdict(std::size_t index, int action, const QString& body, bool inner);
-  ovms::RecordPtr renumber(const ovms::RecordPtr& r, quint32 session);
+  ovms::RecordPtr renumber(const ovms::RecordPtr& r, quint32 conn);
+  void queue(ovms::RecordPtr r, quint32 conn);
   void flush();
 
   ProxyConfig config_;
@@ -120,11 +129,13 @@ class ProxyController : public RecordSource {
   QString intercept_text_;
   std::deque<HeldLine> held_;
   std::map<quint32, SessionRow> sessions_;
-  std::map<uint64_t, ProxyMark> marks_;
+  std::shared_ptr<ProxyNotes> notes_ = std::make_shared<ProxyNotes>();
   std::vector<ovms::RecordPtr> replies_;
   std::shared_ptr<RecordBatch> pending_;
-  std::map<uint32_t, ovms::ConnectionInfo> conns_;
+  std::map<uint32_t, ovms::ConnectionInfo> conns_;  // connections not yet handed over, by number
+  std::map<quint32, quint32> conn_of_session_;
   uint64_t next_id_ = 0;
+  quint32 next_conn_ = 0;
 };
 
 }  // namespace inspector

@@ -33,7 +33,10 @@ QString body_text(const ovms::LineRecord& r) {
   return QString::fromStdString(r.plain->substr(static_cast<std::size_t>(r.body_offset)));
 }
 
-QString leg_word(ovms::Leg l) { return l == ovms::Leg::Client ? QObject::tr("from car/app") : QObject::tr("from server"); }
+// The relay's own names: "client", "server".
+QString leg_word(ovms::Leg l) { return QString::fromLatin1(ovms::leg_name(l)); }
+
+QString conn_word(uint32_t conn) { return QString::fromStdString(ovms::present::conn_text(conn)); }
 
 QTreeWidget* table(const QStringList& headers) {
   auto* t = new QTreeWidget;
@@ -102,21 +105,21 @@ ProxyPanel::ProxyPanel(QWidget* parent) : QDockWidget(tr("Proxy"), parent) {
   record_ = button(tr("Record…"), this, [this] { toggleRecord(); });
   crow->addWidget(record_);
   cl->addLayout(crow);
-  replies_ = table({tr("Session"), tr("Reply to an injected command")});
+  replies_ = table({tr("Conn"), tr("Reply to an injected command")});
   cl->addWidget(replies_);
   split->addWidget(cb);
 
   auto* sb = new QWidget;
   auto* sl = new QVBoxLayout(sb);
   sl->setContentsMargins(0, 0, 0, 0);
-  sessions_ = table({tr("Session"), tr("Role"), tr("Vehicle"), tr("State"), tr("Held")});
+  sessions_ = table({tr("Session"), tr("Conn"), tr("Role"), tr("Vehicle"), tr("State"), tr("Held")});
   sl->addWidget(sessions_);
   sl->addWidget(button(tr("Close session"), this, [this] {
     if (controller_ && sessions_->currentItem()) controller_->closeSession(sessions_->currentItem()->text(0).toUInt());
   }));
   split->addWidget(sb);
 
-  relayed_ = table({tr("#"), tr("Leg"), tr("Proxy"), tr("Message"), tr("Session")});
+  relayed_ = table({tr("#"), tr("Leg"), tr("Proxy"), tr("Message"), tr("Conn")});
   split->addWidget(relayed_);
   top->addWidget(split, 1);
   status_ = new QLabel;
@@ -143,7 +146,7 @@ void ProxyPanel::setController(ProxyController* c) {
   connect(c, &RecordSource::batchReady, this, &ProxyPanel::addRelayed);
   connect(c, &ProxyController::note, this, [this](const QString& n) { status_->setText(n); });
   connect(c, &ProxyController::replyReceived, this, [this](const ovms::RecordPtr& r) {
-    auto* it = new QTreeWidgetItem(replies_, {QString::number(r->conn), headline(*r)});
+    auto* it = new QTreeWidgetItem(replies_, {conn_word(r->conn), headline(*r)});
     replies_->scrollToItem(it);
   });
   status_->setText(tr("Listening: %1").arg(c->name()));
@@ -179,21 +182,16 @@ void ProxyPanel::refreshSessions() {
   if (!controller_) return;
   sessions_->clear();
   for (const SessionRow& s : controller_->sessions())
-    new QTreeWidgetItem(sessions_, {QString::number(s.id), s.role, s.vehicle, s.state, QString::number(s.held)});
+    new QTreeWidgetItem(sessions_, {QString::number(s.id), conn_word(s.conn), s.role, s.vehicle, s.state, QString::number(s.held)});
 }
 
+// The window's notes word the leg and the mark, so the dock reads as the list does.
 void ProxyPanel::addRelayed(const BatchPtr& b) {
   if (!controller_) return;
-  for (const ovms::RecordPtr& r : b->records) {
-    const ProxyMark* m = controller_->mark(r->id);
-    QStringList what;
-    if (m && m->changed) what << tr("changed");
-    if (m && m->dropped) what << tr("dropped");
-    if (m && m->injected) what << tr("injected");
-    if (m && m->to_proxy) what << tr("reply to the proxy");
-    new QTreeWidgetItem(relayed_, {QString::number(r->id), m ? leg_word(m->from) : QString(), what.join(", "),
-                                   headline(*r), QString::number(r->conn)});
-  }
+  const std::shared_ptr<const RecordNotes> notes = controller_->notes();
+  for (const ovms::RecordPtr& r : b->records)
+    new QTreeWidgetItem(relayed_, {QString::number(r->id), notes->text(*r, ProxyNotes::kLeg),
+                                   notes->text(*r, ProxyNotes::kProxy), headline(*r), conn_word(r->conn)});
   relayed_->scrollToBottom();
 }
 
@@ -235,7 +233,9 @@ void ProxyPanel::compose() {
     status_->setText(tr("No session to inject into"));
     return;
   }
-  MessageEditDialog d(tr("Compose %1").arg(toward_->currentText()), QStringLiteral("C7,stat"), this);
+  // Start from a command or message of the catalog (its form), or type the text.
+  MessageEditDialog d(tr("Compose %1").arg(toward_->currentText()), QString(), this);
+  d.addCatalogPicker();
   if (d.exec() != QDialog::Accepted) return;
   const ovms::Leg toward = toward_->currentData().toInt() == 0 ? ovms::Leg::Client : ovms::Leg::Server;
   if (!controller_->inject(*s, toward, d.body())) status_->setText(tr("Session %1 has ended").arg(*s));
@@ -264,56 +264,29 @@ void ProxyPanel::toggleRecord() {
 
 namespace inspector {
 
-// Replay…: a capture's car sent again by meaning to the proxy's upstream server over a fresh session, by
-// the proxy library's ReplaySession (the same as `ovms-proxy --replay`); its lines are listed here as
-// "replayed" (the window's views keep showing the proxy's sessions). The car is the first vehicle of the
-// keys that the capture has decrypted messages from.
+// Replay…: a capture's car sent again by meaning to the proxy's upstream server over a fresh session
+// (the controller, with the proxy library's ReplaySession, as `ovms-proxy --replay`). Its lines reach
+// the window's list like relayed ones, on a connection of their own, the sent ones marked replayed.
 void ProxyPanel::replay() {
   if (!controller_) return;
-  const ProxyConfig& cfg = controller_->config();
-  if (!cfg.keys) {
-    status_->setText(tr("Replay needs keys (Proxy › Start with a keys file)"));
-    return;
-  }
   const QString path = QFileDialog::getOpenFileName(this, tr("Replay a capture's car"), QString(),
                                                     tr("Captures (*.pcap *.pcapng *.gz);;All files (*)"));
   if (path.isEmpty()) return;
   const bool timing = QMessageBox::question(this, tr("Replay"), tr("Keep the capture's timing? (No: as fast as the server takes it)")) ==
                       QMessageBox::Yes;
-  ovms::proxy::ReplayConfig rc;
-  rc.host = cfg.upstream_host;
-  rc.port = cfg.upstream_port;
-  rc.tls = cfg.upstream_tls;
-  rc.insecure = cfg.upstream_insecure;
-  rc.keys = std::make_shared<const ovms::KeyStore>(*cfg.keys);
-  rc.as = ovms::Role::Car;
-  rc.speed = timing ? 1 : 0;
-  std::optional<std::vector<ovms::proxy::ReplayMessage>> messages;
-  std::string error = path.toStdString() + ": the keys have no vehicle";
-  for (const ovms::VehicleKey& v : rc.keys->vehicles()) {
-    if (v.id.empty()) continue;
-    messages = ovms::proxy::load_replay_messages(path.toStdString(), rc.keys.get(), v.id, ovms::Role::Car, error);
-    if (messages) {
-      rc.vehicle = v.id;
-      break;
-    }
-  }
-  if (!messages) {
-    status_->setText(QString::fromStdString(error));
+  QString error;
+  quint32 conn = 0;
+  ovms::proxy::ReplaySession* r = controller_->replay(path, timing ? 1 : 0, error, &conn);
+  if (!r) {
+    status_->setText(tr("Replay: %1").arg(error));
     return;
   }
-  auto* r = new ovms::proxy::ReplaySession(std::move(rc), std::move(*messages), this);
-  connect(r, &ovms::proxy::ReplaySession::line, this, [this](const ovms::RecordPtr& x) {
-    new QTreeWidgetItem(relayed_, {QString(), x->dir == ovms::Direction::ClientToServer ? tr("replay → server") : tr("server → replay"),
-                                   tr("replayed"), headline(*x), QString()});
-    relayed_->scrollToBottom();
-  });
   connect(r, &ovms::proxy::ReplaySession::finished, this, [this, r](bool ok, const QString& why) {
     status_->setText(ok ? tr("Replay done: %1 of %2 messages sent").arg(r->sent()).arg(r->total()) : tr("Replay: %1").arg(why));
-    r->deleteLater();
   });
-  status_->setText(tr("Replaying %1 messages to %2:%3…").arg(r->total()).arg(cfg.upstream_host).arg(cfg.upstream_port));
-  r->start();
+  const ProxyConfig& cfg = controller_->config();
+  status_->setText(tr("Replaying %1 messages to %2:%3 as %4…")
+                       .arg(r->total()).arg(cfg.upstream_host).arg(cfg.upstream_port).arg(conn_word(conn)));
 }
 
 }  // namespace inspector

@@ -30,6 +30,7 @@ class ProxyPanel : public QDockWidget {
   QTreeWidget* heldList() const { return held_; }
   QTreeWidget* sessionList() const { return sessions_; }
   QTreeWidget* relayedList() const { return relayed_; }
+  QTreeWidget* repliesList() const { return replies_; }
   QLineEdit* filterEdit() const { return filter_; }
   void editHeld(int row);  // opens the edit dialog on held line `row`
 

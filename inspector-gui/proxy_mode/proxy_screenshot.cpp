@@ -1,10 +1,18 @@
 // ovms-inspector-proxy-shot SIM KEYS OUTDIR: screenshots of proxy mode (for inspector-gui/README.md):
 // starts `SIM serve`, the window in proxy mode toward it, `SIM car` pointed at the proxy, holds the
-// car's status, and saves the window with the held line, the edit form, and the window after it.
+// car's status, and saves the window with the held line, the edit form, the window after it (the list's
+// Leg and Proxy columns, the edited line's details: received and sent), Compose's catalog picker and
+// the form of a picked command, and Proxy › Start.
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QHeaderView>
 #include <QLineEdit>
+#include <QAbstractItemView>
+#include <QScreen>
+#include <QSplitter>
+#include <QTreeView>
+#include <QTableView>
 #include <QProcess>
 #include <QTimer>
 #include <QTreeWidget>
@@ -16,6 +24,7 @@
 #include "proxy_mode/proxy_menu.h"
 #include "proxy_mode/proxy_panel.h"
 #include "proxy_mode/proxy_start_dialog.h"
+#include "views/details_view.h"
 
 using namespace inspector;
 
@@ -41,7 +50,7 @@ int main(int argc, char** argv) {
 
   MainWindow w;
   w.setQuiet(true);
-  w.resize(1500, 900);
+  w.resize(1600, 900);
   ProxyPanel* panel = installProxyMode(&w);
   w.show();
   QString error;
@@ -58,7 +67,7 @@ int main(int argc, char** argv) {
   w.attachSource(std::move(c));
   panel->setController(proxy);
   panel->show();
-  w.resizeDocks({panel}, {620}, Qt::Horizontal);
+  w.resizeDocks({panel}, {560}, Qt::Horizontal);
   panel->filterEdit()->setText(QStringLiteral("ovms.code == \"S\""));
   proxy->setInterceptFilter(panel->filterEdit()->text(), error);
   QMetaObject::invokeMethod(panel->filterEdit(), "returnPressed");
@@ -84,7 +93,54 @@ int main(int argc, char** argv) {
   proxy->interceptOff();
   proxy->forwardAll();
   waitFor([] { return false; }, 2000);
+  // The edited line selected: its row marked, its details with what arrived and what was sent.
+  const MessageModel* model = w.messageModel();
+  ovms::relay::Show edited;
+  edited.changed = true;
+  for (int row = 0; row < model->rowCount(); ++row)
+    if (model->index(row, model->notesColumn(ProxyNotes::kProxy)).data().toString() == QLatin1String(ovms::relay::show_mark_name(edited))) {
+      w.selectStoreRow(model->storeRow(row));
+      break;
+    }
+  // The details wider, the proxy's item (the last) open: Received, Sent, Changed fields.
+  if (auto* bottom = qobject_cast<QSplitter*>(w.details()->parentWidget())) bottom->setSizes({700, 300});
+  QTreeView* tree = w.details()->tree();
+  tree->collapseAll();
+  const QModelIndex proxyItem = tree->model()->index(tree->model()->rowCount() - 1, 0);
+  tree->expandRecursively(proxyItem);
+  for (int i = 0; i < tree->model()->rowCount(proxyItem); ++i) {
+    const QModelIndex child = tree->model()->index(i, 0, proxyItem);
+    if (i < 2) tree->collapse(child);  // Received and Sent: their headlines; the fields that changed below
+  }
+  tree->scrollTo(proxyItem, QAbstractItemView::PositionAtTop);
+  waitFor([] { return false; }, 300);
   w.grab().save(QDir(out).filePath("inspector-proxy-relayed.png"));
+
+  // Compose: the catalog's commands and messages in the picker (its list open), then a picked command's form.
+  MessageEditDialog compose(QStringLiteral("Compose toward the car"), QString(), &w);
+  compose.addCatalogPicker();
+  compose.resize(560, 420);
+  compose.move(w.geometry().center() - QPoint(280, 320));
+  compose.show();
+  waitFor([] { return false; }, 300);
+  compose.picker()->showPopup();
+  waitFor([] { return false; }, 500);
+  const QRect popup = compose.picker()->view()->window()->geometry();
+  const QRect shot = compose.frameGeometry().united(popup);
+  compose.screen()->grabWindow(0, shot.x(), shot.y(), shot.width(), shot.height())
+      .save(QDir(out).filePath("inspector-proxy-compose-picker.png"));
+  compose.picker()->hidePopup();
+  for (int i = 0; i < compose.picker()->count(); ++i)
+    if (compose.picker()->itemText(i).startsWith("10 · ")) {
+      compose.picker()->setCurrentIndex(i);
+      Q_EMIT compose.picker()->activated(i);
+    }
+  if (auto* mode = qobject_cast<QComboBox*>(compose.fieldEditor(QString::fromLatin1(ovms::find_command(10)->params[0].name))))
+    mode->setCurrentIndex(0);  // the catalog's first charge mode, as a user picks it
+  compose.resize(560, 300);
+  waitFor([] { return false; }, 300);
+  compose.grab().save(QDir(out).filePath("inspector-proxy-compose.png"));
+  compose.close();
   ProxyStartDialog start(keys, &w);  // Proxy › Start, with TLS for the car and the CA export
   start.show();
   waitFor([] { return false; }, 300);

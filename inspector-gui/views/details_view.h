@@ -15,6 +15,7 @@ class DetailsView : public QSplitter {
  public:
   explicit DetailsView(QWidget* parent = nullptr);
   void setRecord(const ovms::LineRecord* record);
+  void setNotes(std::shared_ptr<const RecordNotes> notes) { model_->setNotes(std::move(notes)); }
   QTreeView* tree() const { return tree_; }
   BytesView* bytes() const { return bytes_; }
   FieldTreeModel* model() const { return model_; }

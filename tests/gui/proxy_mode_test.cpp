@@ -1,14 +1,23 @@
 // The inspector's proxy mode (inspector-gui/proxy_mode/) against the simulator's live server, car and
 // app on 127.0.0.1 with free ports: relayed lines reach the record store, an intercepted status edited
 // reaches the server's app with the new value, a dropped message never arrives, an injected command's
-// reply is kept from the app, and a recording made while it runs decodes completely with ovmsdump.
+// reply is kept from the app, and a recording made while it runs decodes completely with ovmsdump. The
+// window's own list shows each relayed and replayed line with its leg and what the proxy did to it,
+// and Compose starts from the catalog's commands and messages.
+#include <QComboBox>
 #include <QJsonDocument>
+#include <QLineEdit>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "app/main_window.h"
 #include "io/open_source.h"
+#include "model/message_model.h"
+#include "ovms/present.h"
+#include "proxy_mode/message_edit_dialog.h"
+#include "views/details_view.h"
 #include "proxy_mode/message_form.h"
 #include "proxy_mode/proxy_controller.h"
 #include "proxy_mode/proxy_panel.h"
@@ -57,6 +66,45 @@ QString withSoc(const ovms::LineRecord& r, const QString& soc) {
   return QStringLiteral("S") + soc + body.mid(comma);
 }
 
+// The window's list as (leg, proxy mark, record) per row, read through the model as a view reads it.
+struct ListedRow {
+  QString leg, mark;
+  ovms::RecordPtr record;
+};
+std::vector<ListedRow> listed(const MainWindow& w) {
+  std::vector<ListedRow> v;
+  const MessageModel* m = w.messageModel();
+  const int leg = m->notesColumn(ProxyNotes::kLeg), mark = m->notesColumn(ProxyNotes::kProxy);
+  if (leg < 0 || mark < 0) return v;
+  for (int r = 0; r < m->rowCount(); ++r)
+    v.push_back({m->index(r, leg).data().toString(), m->index(r, mark).data().toString(), w.store().at(m->storeRow(r))});
+  return v;
+}
+
+// The relay's own word for a line it showed with these flags (what the list must say).
+QString markName(bool changed, bool injected, bool to_proxy) {
+  ovms::relay::Show sh;
+  sh.changed = changed;
+  sh.injected = injected;
+  sh.to_proxy = to_proxy;
+  return QString::fromLatin1(ovms::relay::show_mark_name(sh));
+}
+
+QString legName(ovms::Leg l) { return QString::fromLatin1(ovms::leg_name(l)); }
+
+QString headlineOf(const ovms::LineRecord& r) {
+  return QString::fromStdString(ovms::printable_text(ovms::present::headline(ovms::present::view_of(r))));
+}
+
+// Every item of a tree model, depth first.
+void allItems(const QAbstractItemModel& m, const QModelIndex& parent, QStringList& out) {
+  for (int r = 0; r < m.rowCount(parent); ++r) {
+    const QModelIndex i = m.index(r, 0, parent);
+    out << i.data().toString();
+    allItems(m, i, out);
+  }
+}
+
 void stop(QProcess& p) {
   if (p.state() == QProcess::NotRunning) return;
   p.terminate();
@@ -85,7 +133,11 @@ class ProxyModeTest : public QObject {
     QVERIFY(app.waitForStarted(5000));
     QTest::qWait(800);
 
-    ProxyController proxy;
+    // The window owns the proxy as its source (as Proxy › Start does): its list is what is checked.
+    MainWindow w;
+    w.setQuiet(true);
+    auto owned = std::make_unique<ProxyController>();
+    ProxyController& proxy = *owned;
     ProxyConfig cfg;
     cfg.listen_port = 0;
     cfg.upstream_port = up;
@@ -100,6 +152,8 @@ class ProxyModeTest : public QObject {
     QVERIFY2(proxy.setInterceptFilter(R"(ovms.code == "S" || ovms.code == "D")", error), qPrintable(error));
     QVERIFY2(proxy.start(cfg, error), qPrintable(error));
     QVERIFY(proxy.listenPort());
+    w.attachSource(std::move(owned));
+    QCOMPARE(w.messageModel()->columnCount(), 1 + int(ovms::present::Column::kCount) + int(ProxyNotes::kColumns));
     std::size_t shown = 0;
     ProxyPanel panel;  // the dock over the same controller: the held line listed with its time left
     panel.setController(&proxy);
@@ -152,16 +206,54 @@ class ProxyModeTest : public QObject {
     connect(&proxy, &ProxyController::heldChanged, this, [&] { QTimer::singleShot(0, &proxy, dropAll); });
     dropAll();
 
-    // A command toward the car: its answer is the proxy's, not the app's.
+    // A command toward the car, composed from the catalog's picker: its answer is the proxy's, not the app's.
     QTest::qWait(500);
     const auto sid = proxy.firstSession();
     QVERIFY(sid);
-    QVERIFY(proxy.inject(*sid, ovms::Leg::Client, "C7,stat"));
+    MessageEditDialog compose(QStringLiteral("Compose"), QString());
+    compose.addCatalogPicker();
+    QComboBox* picker = compose.picker();
+    QVERIFY(picker);
+    QStringList items;
+    for (int i = 0; i < picker->count(); ++i) items << picker->itemText(i);
+    // Every command of the catalog is listed once by number and name, and every message but C by name and code.
+    std::size_t nc = 0, nm = 0;
+    const ovms::CommandDef* commands = ovms::command_defs(&nc);
+    QVERIFY(nc > 10);
+    int execute = -1;
+    for (std::size_t i = 0; i < nc; ++i) {
+      const QString number = QString::number(commands[i].number);
+      const QString text = number + " · " + commands[i].name + " (C" + number + ")";
+      QCOMPARE(int(items.count(text)), 1);
+      if (commands[i].number == 7) execute = int(items.indexOf(text));
+    }
+    const ovms::MessageDef* messages = ovms::message_defs(&nm);
+    for (std::size_t i = 0; i < nm; ++i)
+      if (messages[i].code != 'C')
+        QCOMPARE(int(items.count(QString::fromLatin1(messages[i].name) + " (" + QChar(messages[i].code) + ")")), 1);
+    QCOMPARE(picker->count(), 1 + int(nc) + int(nm) - 1);  // "(raw text)" first
+    // Picking command 7 builds its form from the catalog: its parameter, empty, to fill in.
+    QVERIFY(execute > 0);
+    picker->setCurrentIndex(execute);
+    Q_EMIT picker->activated(execute);
+    const ovms::CommandDef* c7 = ovms::find_command(7);
+    QVERIFY(c7 && c7->n_params >= 1);
+    auto* param = qobject_cast<QLineEdit*>(compose.fieldEditor(QString::fromLatin1(c7->params[0].name)));
+    QVERIFY2(param, c7->params[0].name);
+    QVERIFY(param->text().isEmpty());
+    param->setText("stat");
+    Q_EMIT param->textEdited("stat");
+    QCOMPARE(compose.body(), QStringLiteral("C7,stat"));
+    QVERIFY(proxy.inject(*sid, ovms::Leg::Client, compose.body()));
     QTRY_VERIFY_WITH_TIMEOUT(!proxy.injectedReplies().empty(), 10000);
     const ovms::RecordPtr reply = proxy.injectedReplies().front();
     QCOMPARE(QString(QChar(reply->effective().code)), QStringLiteral("c"));
     const ProxyMark* m = proxy.mark(reply->id);
     QVERIFY(m && m->to_proxy);
+    // The reply is shown: in the dock's replies and in the window's list, marked as the proxy's.
+    QTRY_VERIFY(panel.repliesList()->topLevelItemCount() >= 1);
+    QCOMPARE(panel.repliesList()->topLevelItem(0)->text(1), headlineOf(*reply));
+    QTRY_VERIFY_WITH_TIMEOUT(w.store().row_of_id(reply->id).has_value(), 10000);
 
     QVERIFY(app.waitForFinished(20000));
     const QList<QJsonObject> got = jsonLines(app.readAllStandardOutput());
@@ -189,6 +281,52 @@ class ProxyModeTest : public QObject {
       QCOMPARE(x->arrived->effective().field("soc")->text, s.record->effective().field("soc")->text);
     }
     QVERIFY(changed);
+
+    // The window's list: every line with its leg, the edited S marked changed (the relay's words), the
+    // injected command and its reply marked, both legs seen; the details show what arrived and what was sent.
+    const std::size_t relayedSoFar = storeRecords.size();
+    QTRY_VERIFY(w.store().size() >= relayedSoFar);  // the window takes each batch one turn later
+    const std::vector<ListedRow> rows = listed(w);
+    QCOMPARE(rows.size(), w.store().size());
+    ovms::relay::Show droppedShow;
+    droppedShow.dropped = true;
+    const QString droppedName = QString::fromLatin1(ovms::relay::show_mark_name(droppedShow));
+    bool clientLeg = false, serverLeg = false, editedListed = false, injectedListed = false, replyListed = false;
+    for (const ListedRow& row : rows) {
+      const ProxyMark* x = proxy.mark(row.record->id);
+      QVERIFY(x);
+      QCOMPARE(row.leg, legName(x->from));
+      clientLeg |= row.leg == legName(ovms::Leg::Client);
+      serverLeg |= row.leg == legName(ovms::Leg::Server);
+      const char code = row.record->effective().code;
+      if (row.mark == markName(true, false, false)) {
+        QCOMPARE(code, 'S');
+        QCOMPARE(QString::fromStdString(row.record->effective().field("soc")->text), QStringLiteral("12.5"));
+        editedListed = true;
+        // Its details: what arrived (the car's soc) and what was sent (12.5).
+        w.selectStoreRow(*w.store().row_of_id(row.record->id));
+        QStringList tree;
+        allItems(*w.details()->tree()->model(), {}, tree);
+        QVERIFY2(tree.contains("Received: " + headlineOf(*x->arrived)), qPrintable(tree.join('\n')));
+        QVERIFY2(tree.contains("Sent: " + headlineOf(*row.record)), qPrintable(tree.join('\n')));
+        QVERIFY2(tree.filter(" → 12.5").size() == 1, qPrintable(tree.join('\n')));
+      } else if (row.mark == markName(false, true, false)) {
+        QCOMPARE(code, 'C');
+        QCOMPARE(row.leg, legName(ovms::Leg::Server));  // it seems to come from the server, toward the car
+        injectedListed = true;
+      } else if (row.mark == markName(false, false, true)) {
+        QCOMPARE(code, 'c');
+        replyListed = true;
+      } else if (row.mark == droppedName) {
+        QCOMPARE(code, 'D');
+      } else {
+        QVERIFY2(row.mark.isEmpty(), qPrintable(row.mark));  // passed as it came
+      }
+    }
+    QVERIFY(clientLeg && serverLeg);
+    QVERIFY2(editedListed, "the edited status is not marked changed in the window's list");
+    QVERIFY2(injectedListed, "the injected command is not in the window's list");
+    QVERIFY2(replyListed, "the reply to the injected command is not in the window's list");
 
     stop(car);
     QTRY_VERIFY_WITH_TIMEOUT(proxy.sessions().front().state == "done", 10000);
@@ -240,39 +378,57 @@ class ProxyModeTest : public QObject {
       if (l.body[0] == 'S') lastSoc = QString::fromStdString(l.body.substr(1, l.body.find(',') - 1));
     QVERIFY(!lastSoc.isEmpty());
 
-    ovms::proxy::ReplayConfig rc;
-    rc.host = QStringLiteral("127.0.0.1");
-    rc.port = up;
-    rc.keys = shared;
-    rc.vehicle = "DEMO";
-    rc.speed = 0;
-    rc.linger = 0.5;
-    ovms::proxy::ReplaySession replay(rc, *lines);
-    std::vector<ovms::RecordPtr> got;
+    // Replay… in the inspector: the controller's replay, its lines in the window's list like relayed ones.
+    MainWindow w;
+    w.setQuiet(true);
+    auto owned = std::make_unique<ProxyController>();
+    ProxyController& proxy = *owned;
+    ProxyConfig cfg;
+    cfg.listen_port = 0;
+    cfg.upstream_port = up;
+    cfg.keys = *keys;
+    QVERIFY2(proxy.start(cfg, error), qPrintable(error));
+    w.attachSource(std::move(owned));
+    QVERIFY(!proxy.replay(QStringLiteral(OVMS_SOURCE_DIR "/samples/no-such.pcap"), 0, error));
+    QVERIFY2(error.contains("no-such.pcap"), qPrintable(error));
+    quint32 conn = 0;
+    ovms::proxy::ReplaySession* replay = proxy.replay(QString::fromStdString(sample), 0, error, &conn);
+    QVERIFY2(replay, qPrintable(error));
     bool done = false, ok = false;
+    std::size_t sent = 0;
     QString end;
-    connect(&replay, &ovms::proxy::ReplaySession::line, this, [&](const ovms::RecordPtr& r) { got.push_back(r); });
-    connect(&replay, &ovms::proxy::ReplaySession::finished, this, [&](bool o, const QString& e) {
+    connect(replay, &ovms::proxy::ReplaySession::finished, this, [&, replay](bool o, const QString& e) {
       done = true;
       ok = o;
       end = e;
+      sent = replay->sent();
     });
-    replay.start();
     QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
     QVERIFY2(ok, qPrintable(end));
-    QCOMPARE(replay.sent(), lines->size());
-    // Both directions decoded: the server's welcome verified, every car line a message of the catalog.
-    std::size_t carLines = 0;
+    QCOMPARE(sent, lines->size());
+    // Both directions in the window's list on the replay's connection, on the server leg; every car line a
+    // message of the catalog, marked replayed; the server's welcome verified.
+    const QString replayed = QString::fromLatin1(ProxyNotes::replayedName());
+    auto carLines = [&] {
+      std::size_t n = 0;
+      for (const ListedRow& row : listed(w))
+        if (row.record->conn == conn && row.record->dir == ovms::Direction::ClientToServer &&
+            row.record->kind == ovms::LineKind::Message)
+          ++n;
+      return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(carLines(), lines->size(), 10000);
     bool serverWelcome = false;
-    for (const ovms::RecordPtr& r : got) {
-      if (r->kind == ovms::LineKind::ServerWelcome) serverWelcome = r->handshake && r->handshake->ok;
-      if (r->dir == ovms::Direction::ClientToServer && r->kind == ovms::LineKind::Message) {
-        ++carLines;
-        QVERIFY(r->msg.def);
-      }
+    for (const ListedRow& row : listed(w)) {
+      QCOMPARE(row.record->conn, conn);
+      QCOMPARE(row.leg, legName(ovms::Leg::Server));
+      const bool ours = row.record->dir == ovms::Direction::ClientToServer;
+      QCOMPARE(row.mark, ours ? replayed : QString());
+      if (row.record->kind == ovms::LineKind::ServerWelcome) serverWelcome = row.record->handshake && row.record->handshake->ok;
+      if (ours && row.record->kind == ovms::LineKind::Message) QVERIFY(row.record->msg.def);
     }
     QVERIFY(serverWelcome);
-    QCOMPARE(carLines, lines->size());
+    QVERIFY(w.store().connection(conn));
     // An app logging in now gets the replayed status from the server.
     app.start(QStringLiteral(OVMS_SIM), {"app", "--connect", QStringLiteral("127.0.0.1:%1").arg(up), "--vehicle",
                                          "DEMO", "-k", kKeys, "--json", "--duration", "3"});
@@ -280,6 +436,11 @@ class ProxyModeTest : public QObject {
     const QList<QJsonObject> s = withCode(jsonLines(app.readAllStandardOutput()), "S");
     QVERIFY(!s.isEmpty());
     QCOMPARE(s.first().value("fields").toObject().value("soc").toDouble(), lastSoc.toDouble());
+
+    // A capture file in the same window: no proxy columns, and nothing of the proxy in its details.
+    QVERIFY(w.openCapture(QString::fromStdString(sample)));
+    QCOMPARE(w.messageModel()->columnCount(), 1 + int(ovms::present::Column::kCount));
+    QCOMPARE(w.messageModel()->notesColumn(ProxyNotes::kLeg), -1);
   }
 
   // The edit form: the catalog's fields with units and enum choices, and back to the same text.

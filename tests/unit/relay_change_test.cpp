@@ -270,3 +270,21 @@ TEST(RelayChange, SchemeOneEditsAndInjectionsArePlainLines) {
   pb >> from_car(p.car_says("C1")) << hold('C') >> edit("C1\nC2") << note(DiagId::RelayRefused, "split it");
   pb >> forward() << to_server("C1\r\n") << show('C');
 }
+
+// The one wording of what the proxy did to a line (the inspector's Proxy column), the names of
+// ovms-proxy --json's flags; a line passed as it came has none.
+TEST(RelayChange, ShowMarkNamesAreTheJsonFlags) {
+  relay::Show s;
+  EXPECT_STREQ(relay::show_mark_name(s), "");
+  s.changed = true;
+  EXPECT_STREQ(relay::show_mark_name(s), "changed");
+  s = {};
+  s.dropped = true;
+  EXPECT_STREQ(relay::show_mark_name(s), "dropped");
+  s = {};
+  s.injected = true;
+  EXPECT_STREQ(relay::show_mark_name(s), "injected");
+  s = {};
+  s.to_proxy = true;
+  EXPECT_STREQ(relay::show_mark_name(s), "to_proxy");
+}

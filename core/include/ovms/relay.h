@@ -102,6 +102,11 @@ struct Warn { uint64_t hold_id = 0; double deadline = 0; std::string message; };
 struct Note { Diagnostic diag; Leg leg = Leg::Client; };  // e.g. cannot decrypt: passing bytes through
 using Command = std::variant<Send, Close, Show, Hold, Warn, Note>;
 
+// What the proxy did to a shown line, named as ovms-proxy --json names its flag: "dropped", "injected",
+// "to_proxy", "changed", or "" when it passed as it came (a line has at most one). Front ends that show
+// relayed lines (the inspector's proxy column) word it here, so it reads the same everywhere.
+const char* show_mark_name(const Show& s);
+
 }  // namespace relay
 
 class Relay {
