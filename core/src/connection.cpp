@@ -574,7 +574,7 @@ void ConnectionDecoder::ap_reply(LineRecord& r) {
     v.index = static_cast<uint16_t>(i);
     v.offset = static_cast<uint32_t>(items[i].data() - r.plain->data());
     v.length = static_cast<uint32_t>(items[i].size());  // "-" (an empty parameter) is still its byte
-    v.text = items[i] == "-" ? "" : std::string(items[i]);
+    v.text = items[i] == "-" ? std::string_view() : items[i];
     v.kind = v.text.empty() ? FieldValue::Kind::Empty : FieldValue::Kind::Text;
     r.msg.fields.push_back(std::move(v));
   }
@@ -593,7 +593,7 @@ void ConnectionDecoder::learn_from_ap_record(LineRecord& r, const VehicleKey& fr
     if (what) {
       taught += std::string(secrets++ ? " and " : "") + what + " (parameter " + std::to_string(f->index) + ")";
     }
-    return f->text;
+    return std::string(f->text);
   };
   VehicleKey k;
   k.id = param("vehicle_id", nullptr).value_or(from.id);

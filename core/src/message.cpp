@@ -99,7 +99,7 @@ class Decoder {
   FieldValue& add(const FieldDef* def, std::string_view text, std::size_t index) {
     FieldValue v;
     v.def = def;
-    v.text.assign(text.data(), text.size());
+    v.text = text;  // a view: the caller keeps the plaintext
     v.index = static_cast<uint16_t>(index > 0xffff ? 0xffff : index);
     v.offset = static_cast<uint32_t>(data_offset_ + static_cast<std::size_t>(text.data() - data_));
     v.length = static_cast<uint32_t>(text.size());
@@ -273,6 +273,7 @@ bool leading_command(Decoder& d, DecodedMessage& m, const std::vector<std::strin
 
 void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
   const auto& items = split_commas(data);
+  m.fields.reserve(items.size());  // one field per item (a Rest field takes the others): no slack kept
   if (!leading_command(d, m, items)) return;
   std::size_t next = 1;
   if (m.command) next = d.lay_out(m.command->params, m.command->n_params, items, 1, data);
@@ -281,6 +282,7 @@ void decode_command(Decoder& d, DecodedMessage& m, std::string_view data) {
 
 void decode_command_response(Decoder& d, DecodedMessage& m, std::string_view data) {
   const auto& items = split_commas(data);
+  m.fields.reserve(items.size());
   const MessageDef& def = *m.def;
   if (!leading_command(d, m, items)) return;
   if (items.size() < 2) return;  // c5's "no reply" and older firmware: a bare command number
@@ -367,6 +369,13 @@ const FieldValue* DecodedMessage::field(std::string_view name) const {
   for (const auto& f : fields)
     if (f.def && name == f.def->name) return &f;
   return nullptr;
+}
+
+void DecodedMessage::rebase(std::string_view plain) {
+  for (auto& f : fields) {
+    if (f.text.empty()) continue;  // nothing to point at (an AP "-" has length 1 and no text)
+    f.text = f.offset < plain.size() ? plain.substr(f.offset, f.text.size()) : std::string_view();
+  }
 }
 
 DecodedMessage decode_message(std::string_view body, std::vector<Diagnostic>& diags, uint64_t frame, int64_t pos) {

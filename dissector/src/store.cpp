@@ -58,7 +58,7 @@ struct Feeder final : ovms::TcpDirectionStream::Sink, ovms::RecordSink {
     if (l.body_off < 0 && !r.msg.fields.empty()) {
       l.stored.reserve(r.msg.fields.size());
       for (const ovms::FieldValue& f : r.msg.fields)
-        l.stored.push_back(StoredField{f.def, f.text, f.kind, f.i, f.f, f.index, f.offset, f.length});
+        l.stored.push_back(StoredField{f.def, std::string(f.text), f.kind, f.i, f.f, f.index, f.offset, f.length});
     }
     l.wire = r.wire;
     l.wire_len = static_cast<uint32_t>(l.wire.size());

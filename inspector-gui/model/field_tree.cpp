@@ -7,7 +7,7 @@ namespace inspector {
 
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(ovms::printable_text(s)); }
+QString q(std::string_view s) { return QString::fromStdString(ovms::printable_text(s)); }
 
 QStandardItem* leaf(const QString& text) {
   auto* item = new QStandardItem(text);

@@ -1,12 +1,16 @@
 #include "model/record_store.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace inspector {
 
 void RecordStore::append(RecordBatch batch) {
-  records_.reserve(records_.size() + batch.records.size());
-  for (auto& r : batch.records) records_.push_back(std::move(r));
+  // No reserve(size + n) here: it allocates exactly that, so every batch (hundreds in a big capture)
+  // moved the whole vector to a fresh block, and the kernel zeroed its pages anew. insert() grows
+  // geometrically.
+  records_.insert(records_.end(), std::make_move_iterator(batch.records.begin()),
+                  std::make_move_iterator(batch.records.end()));
   for (const auto& [req, resp] : batch.links) response_of_[req] = resp;
   for (auto& o : batch.orphans) orphans_.push_back(std::move(o));
   for (auto& c : batch.connections) {

@@ -132,6 +132,7 @@ RecordPtr ProxyController::renumber(const RecordPtr& r, quint32 conn) {
   x.body_offset = r->body_offset;
   x.kind = r->kind;
   x.msg = r->msg;
+  if (x.plain) x.msg.rebase(*x.plain);  // its field texts are views into its own plaintext
   if (r->inner) x.inner = std::make_unique<InnerMessage>(*r->inner);
   if (r->handshake) x.handshake = std::make_unique<HandshakeInfo>(*r->handshake);
   x.diags = r->diags;

@@ -197,8 +197,8 @@ class InspectorGuiTest : public QObject {
         ++with_units;
       }
       d.tree()->setCurrentIndex(item);
-      QCOMPARE(QString::fromStdString(d.bytes()->highlighted()), QString::fromStdString(v.text));
-      QCOMPARE(r.plain->substr(v.offset, v.length), v.text);
+      QCOMPARE(QString::fromStdString(d.bytes()->highlighted()), QString::fromStdString(std::string(v.text)));
+      QCOMPARE(r.plain->substr(v.offset, v.length), std::string(v.text));
     }
     QVERIFY(with_units > 3);
   }

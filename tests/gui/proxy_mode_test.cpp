@@ -277,8 +277,8 @@ class ProxyModeTest : public QObject {
       QVERIFY(x);
       if (!x->changed) continue;
       changed = true;
-      QCOMPARE(QString::fromStdString(r->effective().field("soc")->text), QStringLiteral("12.5"));
-      QCOMPARE(x->arrived->effective().field("soc")->text, s.record->effective().field("soc")->text);
+      QCOMPARE(QString::fromStdString(std::string(r->effective().field("soc")->text)), QStringLiteral("12.5"));
+      QCOMPARE(std::string(x->arrived->effective().field("soc")->text), std::string(s.record->effective().field("soc")->text));
     }
     QVERIFY(changed);
 

@@ -150,3 +150,34 @@ TEST(FieldPositions, ParanoidPayloadDiagnosticsPointAtThePayload) {
   }
   EXPECT_TRUE(seen) << "no payload diagnostic on a broken EM payload";
 }
+
+// Field texts are views into the plaintext, not copies: a copy of a message with its plaintext must
+// point at its own plaintext (InnerMessage does so itself), or it reads freed bytes once the original goes.
+TEST(FieldPositions, ACopiedMessageReadsItsOwnPlaintext) {
+  std::vector<Diagnostic> diags;
+  auto original = std::make_unique<InnerMessage>();
+  original->plain = "MP-0 S8,K";  // short: the string's own buffer, which moves with it
+  original->msg = decode_message(original->plain, 5, original->diags);
+  ASSERT_EQ(original->msg.fields.size(), 2u);
+  InnerMessage copy(*original);
+  InnerMessage moved(std::move(*original));
+  original->plain.assign("MP-0 X9,Z");  // the original's bytes change: the copies must not see it
+  original.reset();
+  for (const InnerMessage* m : {&copy, &moved}) {
+    EXPECT_EQ(m->msg.fields[0].text, "8");
+    EXPECT_EQ(m->msg.fields[1].text, "K");
+    EXPECT_EQ(m->msg.fields[0].text.data(), m->plain.data() + 6) << "a view into its own plaintext";
+  }
+  // A message copied next to a copy of its plaintext, then rebased: the same bytes at the same offsets.
+  std::string plain = "MP-0 S80.5,K,,16.00";
+  DecodedMessage m = decode_message(plain, 5, diags);
+  std::string other = plain;
+  DecodedMessage c = m;
+  c.rebase(other);
+  for (std::size_t k = 0; k < c.fields.size(); ++k) {
+    EXPECT_EQ(c.fields[k].text, m.fields[k].text) << k;
+    if (!c.fields[k].text.empty()) {
+      EXPECT_EQ(c.fields[k].text.data(), other.data() + c.fields[k].offset) << k;
+    }
+  }
+}

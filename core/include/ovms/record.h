@@ -39,9 +39,31 @@ const char* key_source_name(KeySource k);  // "none", "vehicle_id", "digest_sear
 
 struct InnerMessage {            // the decrypted payload of a paranoid EM message
   std::string plain;             // "MP-0 <code><data>"
-  DecodedMessage msg;
+  DecodedMessage msg;            // its field texts are views into `plain`
   std::vector<Diagnostic> diags;
   bool truncated = false;
+
+  InnerMessage() = default;
+  // A copy's (and a moved short string's) field texts point into its own `plain`.
+  InnerMessage(const InnerMessage& o) : plain(o.plain), msg(o.msg), diags(o.diags), truncated(o.truncated) {
+    msg.rebase(plain);
+  }
+  InnerMessage& operator=(const InnerMessage& o) {
+    if (this != &o) *this = InnerMessage(o);
+    return *this;
+  }
+  InnerMessage(InnerMessage&& o) noexcept
+      : plain(std::move(o.plain)), msg(std::move(o.msg)), diags(std::move(o.diags)), truncated(o.truncated) {
+    msg.rebase(plain);
+  }
+  InnerMessage& operator=(InnerMessage&& o) noexcept {
+    plain = std::move(o.plain);
+    msg = std::move(o.msg);
+    diags = std::move(o.diags);
+    truncated = o.truncated;
+    msg.rebase(plain);
+    return *this;
+  }
 };
 
 struct HandshakeInfo {           // on welcome lines
@@ -63,6 +85,7 @@ struct LineRecord {
   std::string vehicle;
   std::string wire;         // the line as sent, without its line end (WebSocket: the frame payload)
   std::optional<std::string> plain;  // the message text as the sender built it; nullopt: not decrypted
+                                     // (msg's field texts are views into it: see FieldValue)
   int32_t body_offset = -1;  // where `<code><data>` starts in `plain` (5 after "MP-0 ", 0 in scheme 1); -1: no message
   LineKind kind = LineKind::Message;
   DecodedMessage msg;
