@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <set>
+#include <thread>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "display_filter.h"
 #include "frame_recorder.h"
 #include "options.h"
+#include "parallel_decode.h"
 #include "output.h"
 #include "ovms/analyzer.h"
 #include "ovms/capture_feed.h"
@@ -101,6 +103,16 @@ std::optional<std::vector<FieldText>> resolve_fields(const DumpOptions& o) {
   return out;
 }
 
+// --threads, or one decoding thread per core (up to 4: the splitter, the merger and the writer need
+// cores too). -c decodes on one thread: it stops reading at the Nth message exactly where one thread
+// does, so -w and read errors after that point stay the same.
+int decoding_threads(const DumpOptions& o) {
+  if (o.count) return 1;
+  if (o.threads) return o.threads;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::min(cores ? cores : 1u, 4u));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,13 +172,31 @@ int main(int argc, char** argv) {
   if (write_selected) first = &tap.emplace(*first);
   if (o.count) first = &counted.emplace(o.count, *first, *source);
   if (filter) first = &filtered.emplace(*filter, *first);
-  CaptureAnalyzer analyzer(keys ? &*keys : nullptr, *first, ao);
-  sink.set_connections(&analyzer.connections());
+  // Several threads (parallel_decode.h): the analyzer here, the decoders on workers, and the merged
+  // output through the same sinks as with one.
+  std::optional<ParallelDecoder> parallel;
+  const int threads = decoding_threads(o);
+  if (threads > 1) parallel.emplace(threads, keys ? &*keys : nullptr, ao.decoder, *first, sink, [&sink] { sink.flush(); });
+  std::optional<CaptureAnalyzer> analyzer_storage;
+  if (parallel) analyzer_storage.emplace(*parallel, parallel->analyzer_sink(), ao);
+  else analyzer_storage.emplace(keys ? &*keys : nullptr, *first, ao);
+  CaptureAnalyzer& analyzer = *analyzer_storage;
+  if (parallel) {
+    parallel->set_connections(&analyzer.connections());
+    sink.set_connection_lookup([&parallel](uint32_t conn) { return parallel->info_of(conn); });
+  } else {
+    sink.set_connections(&analyzer.connections());
+  }
+  // Write out what is decoded so far (from the decoding thread: the splitter's, with several).
+  auto flush = [&] {
+    if (parallel) parallel->flush();
+    else sink.flush();
+  };
 
   Progress progress(o.progress);
-  CaptureFeed feed(analyzer, sink);
+  CaptureFeed feed(analyzer, parallel ? parallel->feed_sink() : sink);
   // Input that arrives over time is written out whenever the source waits for more.
-  if (source->streaming()) source->set_idle_hook([&sink] { sink.flush(); });
+  if (source->streaming()) source->set_idle_hook(flush);
   // A reader is watching (a terminal, -l, a live capture): each frame's lines are written as soon as they
   // are decoded. A pipe fed from a file (-r -) is batched, and written out whenever it pauses.
   const bool line_by_line = o.line_buffered || !o.interface.empty() || isatty(STDOUT_FILENO);
@@ -181,7 +211,9 @@ int main(int argc, char** argv) {
         if (!o.write_file.empty() && !write_selected) recorder.frame(frame);
         last_frame = frame.number;
         feed.frame(frame);
-        if (line_by_line) sink.flush();
+        if (line_by_line) flush();
+        else if (parallel) parallel->end_of_frame();
+        if (parallel && parallel->failed()) break;
         if (feed.frames() % 4096 == 0) feed.report_drops(*source);
         continue;
       }
@@ -190,8 +222,13 @@ int main(int argc, char** argv) {
       source->wait(1000);
     }
     analyzer.finish();
+    if (parallel) parallel->finish();
     sink.finish();
   } catch (const CryptoUnavailable& e) {
+    if (parallel) try {
+        parallel->finish();
+      } catch (const CryptoUnavailable&) {
+      }
     sink.finish();
     std::fprintf(stderr, "ovmsdump: OpenSSL: %s\n", e.what());
     return 1;

@@ -9,6 +9,7 @@ WriterThread::WriterThread(RecordWriter& writer) : writer_(writer), thread_([thi
 WriterThread::~WriterThread() { finish(); }
 
 const ConnectionInfo* WriterThread::snapshot(uint32_t conn) {
+  if (lookup_) return lookup_(conn);
   if (!conns_ || conn >= conns_->size()) return nullptr;
   if (snapshots_.size() <= conn) snapshots_.resize(conn + 1);
   // The analyzer settles a connection's endpoints before its first record, so a copy taken now stays
