@@ -265,6 +265,7 @@ void ParallelDecoder::send_epoch() {
 }
 
 void ParallelDecoder::flush() {
+  if (epoch_ops_ == 0 && own_.items.empty()) return;  // everything before was flushed already
   Item& item = own_.items.emplace_back();
   item.kind = Item::Kind::Flush;
   item.seq = next_seq_++;

@@ -20,13 +20,13 @@ import unittest
 OVMSDUMP, SAMPLES, SIM = sys.argv[1:4]
 KEYS = os.path.join(SAMPLES, "keys.yaml")
 TMP = tempfile.mkdtemp(prefix="parallel_decode_")
-FORMATS = ([], ["-v"], ["-vv"], ["--json"], ["--stats"], ["--stats", "--json", "-q"], ["-t", "e", "--stats", "-v"],
+FORMATS = ([], ["-l"], ["-v"], ["-vv"], ["--json"], ["--stats"], ["--stats", "--json", "-q"], ["-t", "e", "--stats", "-v"],
            ["-T", "fields", "-E", "header=y", "-e", "frame", "-e", "ovms.conn", "-e", "vehicle", "-e", "status.soc"])
 
 
-def run(*args, threads):
+def run(*args, threads, stdin=None):
     p = subprocess.run([OVMSDUMP, "--no-progress", "--threads", str(threads), *args], capture_output=True,
-                       timeout=300, env=dict(os.environ, TZ="UTC"))
+                       timeout=300, env=dict(os.environ, TZ="UTC"), stdin=stdin)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -74,6 +74,16 @@ class SameOutput(unittest.TestCase):
         out = self.assert_same("-r", pcap, "-k", keys, "--json")[1].decode()
         conns = {m.group(1) for m in re.finditer(r'"conn":(\d+)', out)}
         self.assertGreaterEqual(len(conns), 100, "the capture should spread over many connections")
+
+    def test_stream_on_standard_input(self):
+        # -r -: batched, written out whenever the input pauses (the idle flush through the merger).
+        pcap, keys = load_capture()
+        outs = {}
+        for n in (1, 2):
+            with open(pcap, "rb") as f:
+                outs[n] = run("-r", "-", "-k", keys, "--json", "--stats", threads=n, stdin=f)
+        self.assertEqual(outs[1][0], 0, outs[1][2])
+        self.assertEqual(outs[1], outs[2])
 
     def test_display_filter_and_count(self):
         pcap, keys = load_capture()
