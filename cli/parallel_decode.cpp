@@ -1,5 +1,7 @@
 #include "parallel_decode.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -44,6 +46,13 @@ struct ParallelDecoder::Worker {
   uint64_t handed_covers = 0;
   std::exception_ptr error;
   std::thread thread;
+  // Records this worker made, kept until every other holder (merger, -Y, writer) let go, so that they
+  // are freed here, where they were allocated: glibc's malloc is much slower when one thread frees what
+  // another allocated. They are written in order, so the oldest go first.
+  std::deque<RecordPtr> made;
+  void free_written() {
+    while (!made.empty() && made.front().use_count() == 1) made.pop_front();
+  }
 };
 
 // What a worker's decoders emit: tagged with the op that made it, into the worker's output.
@@ -54,6 +63,7 @@ class ParallelDecoder::WorkerSink final : public RecordSink {
     Item& item = next(Item::Kind::Record);
     item.record = r;
     item.info = w_.current_info;
+    w_.made.push_back(r);
   }
   void on_response_link(uint64_t a, uint64_t b, uint64_t c) override {
     Item& item = next(Item::Kind::Link);
@@ -64,7 +74,7 @@ class ParallelDecoder::WorkerSink final : public RecordSink {
   void on_orphan_diagnostic(uint32_t conn, const Diagnostic& d) override {
     Item& item = next(Item::Kind::Orphan);
     item.conn = conn;
-    item.diag = d;
+    item.diag = std::make_unique<Diagnostic>(d);
   }
 
  private:
@@ -88,7 +98,7 @@ class ParallelDecoder::StreamSink final : public RecordSink {
     item.kind = kind_;
     item.seq = p_.next_seq_++;
     item.conn = conn;
-    item.diag = d;
+    item.diag = std::make_unique<Diagnostic>(d);
   }
 
  private:
@@ -311,6 +321,7 @@ void ParallelDecoder::rethrow_worker_error() {
 // ---- workers ----
 
 void ParallelDecoder::run_worker(Worker& w) {
+  pthread_setname_np(pthread_self(), ("ovms-decode-" + std::to_string(w.index)).c_str());  // for profiles
   auto set_progress = [&](uint64_t seq) {
     w.progress.store(seq);
     if (waiting_.load()) {
@@ -339,6 +350,7 @@ void ParallelDecoder::run_worker(Worker& w) {
       set_progress(batch.covers);
       w.current = batch.covers;
       hand_over_output(w, batch.covers, false);
+      w.free_written();
     }
     w.progress.store(kEverything);
     hand_over_output(w, kEverything, true);
@@ -403,6 +415,7 @@ void ParallelDecoder::hand_over(std::size_t stream, OutBatch&& batch, bool force
 }
 
 void ParallelDecoder::run_merger() {
+  pthread_setname_np(pthread_self(), "ovms-merge");
   const std::size_t n = inbox_.size();
   std::vector<std::deque<OutBatch>> held(n);
   std::vector<std::size_t> pos(n, 0);    // next item in held[i].front()
@@ -473,8 +486,8 @@ void ParallelDecoder::emit(Item& item) {
       if (!merged_infos_[item.record->conn]) merged_infos_[item.record->conn] = item.info;
       chain_.on_record(item.record);
       break;
-    case Item::Kind::Orphan: chain_.on_orphan_diagnostic(item.conn, item.diag); break;
-    case Item::Kind::FeedOrphan: direct_.on_orphan_diagnostic(item.conn, item.diag); break;
+    case Item::Kind::Orphan: chain_.on_orphan_diagnostic(item.conn, *item.diag); break;
+    case Item::Kind::FeedOrphan: direct_.on_orphan_diagnostic(item.conn, *item.diag); break;
     case Item::Kind::Link: chain_.on_response_link(item.a, item.b, item.c); break;
     case Item::Kind::Flush: flush_(); break;
   }

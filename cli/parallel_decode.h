@@ -110,7 +110,7 @@ class ParallelDecoder final : public ovms::DecoderHost {
     const ovms::ConnectionInfo* info = nullptr;
     uint32_t conn = 0;
     uint64_t a = 0, b = 0, c = 0;  // Link
-    ovms::Diagnostic diag{ovms::DiagId::TcpGap, 0, -1, {}};
+    std::unique_ptr<ovms::Diagnostic> diag;  // Orphan, FeedOrphan (rare: the items stay small)
   };
   struct OutBatch {
     std::vector<Item> items;

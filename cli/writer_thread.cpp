@@ -1,5 +1,7 @@
 #include "writer_thread.h"
 
+#include <pthread.h>
+
 using namespace ovms;
 
 WriterThread::WriterThread(RecordWriter& writer) : writer_(writer), thread_([this] { run(); }) {
@@ -74,6 +76,7 @@ void WriterThread::finish() {
 }
 
 void WriterThread::run() {
+  pthread_setname_np(pthread_self(), "ovms-write");  // for profiles
   while (true) {
     Batch batch;
     {
