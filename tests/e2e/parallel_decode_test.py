@@ -2,12 +2,15 @@
 """ovmsdump --threads N (cli/parallel_decode.*) through the real binary: the output with 2 and 3 decoding
 threads is byte for byte the one of --threads 1 (today's single-threaded path), over every sample and a
 generated capture with many connections, in text, -v/-vv, --json, -T fields and --stats, with -Y, -c and -w
-(the written files compared byte for byte, -w with -Y's second pass too); a key learned from an AP record
+(the written files compared byte for byte, -w with -Y's second pass too), and over a sample with frames dropped,
+swapped, repeated or cut short; a key learned from an AP record
 in connection #0 decrypts connection #1 on another worker; SIGINT mid-file still writes output and stats.
 
 Run by ctest as: parallel_decode_test.py OVMSDUMP SAMPLES_DIR OVMS_SIM
 """
 import glob
+import random
+import struct
 import os
 import re
 import signal
@@ -123,6 +126,45 @@ class SameOutput(unittest.TestCase):
         out = run("-r", pcap, "-k", path, "--json", threads=2)[1].decode()
         self.assertIn("key.from_traffic", out)
         self.assertRegex(out, r'"conn":1,.*"kind":"message".*"plain":"')
+
+
+def mangled(src, name, how, seed):
+    """A copy of classic pcap `src` with frames dropped, swapped with the next one, or the file cut short:
+    gaps, out-of-order segments, retransmissions and a read error, all decoded on the analyzer's side."""
+    with open(src, "rb") as f:
+        data = f.read()
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    frames, at = [], 24
+    while at + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[at + 8:at + 12])[0]
+        frames.append(data[at:at + 16 + incl])
+        at += 16 + incl
+    rng = random.Random(seed)
+    if how == "drop":
+        frames = [f for f in frames if rng.random() > 0.03]
+    elif how == "swap":
+        for i in range(len(frames) - 1):
+            if rng.random() < 0.05:
+                frames[i], frames[i + 1] = frames[i + 1], frames[i]
+    elif how == "repeat":
+        frames = [g for f in frames for g in ([f, f] if rng.random() < 0.05 else [f])]
+    body = b"".join(frames)
+    if how == "cut":
+        body = body[:len(body) * 2 // 3]  # mid-frame: a read error after what was decoded
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data[:24] + body)
+    return path
+
+
+class Mangled(unittest.TestCase):
+    def test_gaps_reordering_duplicates_and_a_cut_file(self):
+        for how in ("drop", "swap", "repeat", "cut"):
+            for seed in (1, 2):
+                pcap = mangled(os.path.join(SAMPLES, "all.pcap"), f"{how}{seed}.pcap", how, seed)
+                for fmt in (["--json"], ["-vv", "--stats"]):
+                    with self.subTest(how=how, seed=seed, fmt=fmt):
+                        SameOutput.assert_same(self, "-r", pcap, "-k", KEYS, *fmt)
 
 
 class Signals(unittest.TestCase):
