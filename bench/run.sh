@@ -3,7 +3,8 @@
 # against references measured side by side:
 #   tcpdump -r FILE -w /dev/null   the floor: reading the file and nothing else
 #   tshark -r FILE                 Wireshark's CLI without our plugin
-#   ovmsdump --json > /dev/null    our decoder, all lines decrypted and decoded to JSON
+#   ovmsdump --json > /dev/null    our decoder, all lines decrypted and decoded to JSON (one decoding
+#                                  thread per core; and with --threads 1)
 #   tshark -r FILE with the plugin and keys
 # Usage: bench/run.sh [BUILD_DIR] [MESSAGES]   (default build, 1000000)
 set -euo pipefail
@@ -55,6 +56,7 @@ frames=$(capinfos -c -M "$pcap" 2>/dev/null | awk -F: '/Number of packets/ {gsub
 t_tcpdump=$(best tcpdump -r "$pcap" -w /dev/null)
 t_ovmsdump=$(best "$build/cli/ovmsdump" -r "$pcap" -k "$keys" --json)
 t_ovmsdump_text=$(best "$build/cli/ovmsdump" -r "$pcap" -k "$keys")
+t_ovmsdump_one=$(best "$build/cli/ovmsdump" -r "$pcap" -k "$keys" --json --threads 1)
 # Exactly `tshark -r FILE`, as a user would run it; --disable-protocol keeps an installed copy of our
 # plugin out of the reference.
 t_tshark=$(best tshark -r "$pcap" --disable-protocol ovms)
@@ -76,6 +78,7 @@ echo "|---|---|---|"
 echo "| tcpdump -r FILE -w /dev/null (reading floor) | $t_tcpdump | 1.00 × tcpdump |"
 echo "| ovmsdump --json > /dev/null | $t_ovmsdump | $(ratio "$t_ovmsdump" "$t_tcpdump") × tcpdump |"
 echo "| ovmsdump (text) > /dev/null | $t_ovmsdump_text | $(ratio "$t_ovmsdump_text" "$t_tcpdump") × tcpdump |"
+echo "| ovmsdump --json --threads 1 > /dev/null | $t_ovmsdump_one | $(ratio "$t_ovmsdump_one" "$t_ovmsdump") × ovmsdump --json (default threads) |"
 echo "| tshark -r FILE (no plugin) | $t_tshark | $(ratio "$t_tshark" "$t_ovmsdump") × ovmsdump --json |"
 if [ "$have_plugin" = yes ]; then
   echo "| tshark -r FILE with the plugin and keys | $t_tshark_plugin | $(ratio "$t_tshark_plugin" "$t_tshark") × tshark without |"

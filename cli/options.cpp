@@ -58,6 +58,9 @@ const char kUsage[] =
     "  --show-secrets     show passwords in text summaries (redacted by default)\n"
     "  -v, --verbose      frame numbers and client/server addresses on each text line;\n"
     "                     -vv also repeats every note (2013-guide differences, why not decrypted)\n"
+    "  --threads N        decode on N threads, connections spread over them (default: one per core,\n"
+    "                     at most 4, and one with -c and when lines are written as decoded: a\n"
+    "                     terminal, -l, -i); the output is the same either way\n"
     "  --no-progress      never show progress on stderr\n"
     "  --version          the version\n"
     "  -h, --help         this help\n"
@@ -69,7 +72,7 @@ const char kUsage[] =
     "  ovmsdump -i lo -p 7000 -k keys.yaml -w session.pcapng\n"
     "  ovmsdump -qr f.pcap --stats --json\n";
 
-enum LongOnly { kJson = 256, kStats, kShowSecrets, kNoContent, kNoProgress, kVersion };
+enum LongOnly { kJson = 256, kStats, kShowSecrets, kNoContent, kNoProgress, kVersion, kThreads };
 
 const struct option kLong[] = {
     {"help", no_argument, nullptr, 'h'},
@@ -80,6 +83,7 @@ const struct option kLong[] = {
     {"no-content-detection", no_argument, nullptr, kNoContent},
     {"no-progress", no_argument, nullptr, kNoProgress},
     {"version", no_argument, nullptr, kVersion},
+    {"threads", required_argument, nullptr, kThreads},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -216,6 +220,12 @@ std::optional<DumpOptions> parse_options(int argc, char** argv, int& exit_code) 
       case kShowSecrets: o.show_secrets = true; break;
       case kNoContent: o.content_detection = false; break;
       case kNoProgress: o.progress = false; break;
+      case kThreads: {
+        uint64_t n = 0;
+        if (!parse_count(optarg, n) || n > 64) return fail(exit_code, "--threads '%s' is not a thread count (1 to 64)", optarg);
+        o.threads = static_cast<int>(n);
+        break;
+      }
       case ':': {
         std::string opt = optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1]);
         return fail(exit_code, "%s needs a value", opt.c_str());

@@ -43,6 +43,7 @@ struct DumpOptions {
   int verbose = 0;  // -v: frame numbers and addresses; -vv: also every repeated note
   bool content_detection = true;
   bool progress = true;  // only shown when stdout is not a terminal and stderr is
+  int threads = 0;       // --threads: decoding threads (0: by the cores; 1: the one-thread path)
 };
 
 // Parses argv. Returns nullopt after printing usage, the version or an error; `exit_code` says which.

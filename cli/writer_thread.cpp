@@ -1,5 +1,7 @@
 #include "writer_thread.h"
 
+#include <pthread.h>
+
 using namespace ovms;
 
 WriterThread::WriterThread(RecordWriter& writer) : writer_(writer), thread_([this] { run(); }) {
@@ -9,6 +11,7 @@ WriterThread::WriterThread(RecordWriter& writer) : writer_(writer), thread_([thi
 WriterThread::~WriterThread() { finish(); }
 
 const ConnectionInfo* WriterThread::snapshot(uint32_t conn) {
+  if (lookup_) return lookup_(conn);
   if (!conns_ || conn >= conns_->size()) return nullptr;
   if (snapshots_.size() <= conn) snapshots_.resize(conn + 1);
   // The analyzer settles a connection's endpoints before its first record, so a copy taken now stays
@@ -73,6 +76,7 @@ void WriterThread::finish() {
 }
 
 void WriterThread::run() {
+  pthread_setname_np(pthread_self(), "ovms-write");  // for profiles
   while (true) {
     Batch batch;
     {

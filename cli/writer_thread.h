@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,8 @@ class WriterThread : public ovms::RecordSink {
 
   // Where connection details come from; read on the decoding thread only.
   void set_connections(const std::vector<ovms::ConnectionInfo>* conns) { conns_ = conns; }
+  // Or: immutable snapshots someone else keeps (the parallel decode's merger), by connection id.
+  void set_connection_lookup(std::function<const ovms::ConnectionInfo*(uint32_t)> lookup) { lookup_ = std::move(lookup); }
 
   void on_record(const ovms::RecordPtr& r) override;
   void on_orphan_diagnostic(uint32_t conn, const ovms::Diagnostic& d) override;
@@ -49,6 +52,7 @@ class WriterThread : public ovms::RecordSink {
 
   RecordWriter& writer_;
   const std::vector<ovms::ConnectionInfo>* conns_ = nullptr;
+  std::function<const ovms::ConnectionInfo*(uint32_t)> lookup_;
   std::vector<std::unique_ptr<ovms::ConnectionInfo>> snapshots_;  // by connection id; never moved
   Batch current_;
   bool unflushed_ = false;  // records or diagnostics handed over since the last flush()

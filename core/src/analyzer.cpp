@@ -5,14 +5,51 @@
 
 namespace ovms {
 
-// One TCP connection: its two reassembled directions feed one ConnectionDecoder.
+// The default DecoderHost: a ConnectionDecoder per connection, by connection id, over the analyzer's ring.
+class CaptureAnalyzer::OwnDecoders final : public DecoderHost {
+ public:
+  OwnDecoders(KeyRing& keys, uint64_t* next_id, const DecoderOptions& options, RecordSink& sink)
+      : keys_(keys), next_id_(next_id), options_(options), sink_(sink) {}
+  void open(uint32_t conn) override {
+    if (decoders_.size() <= conn) decoders_.resize(conn + 1);
+    decoders_[conn] = std::make_unique<ConnectionDecoder>(conn, keys_, next_id_, options_);
+  }
+  void drop(uint32_t conn) override { decoders_[conn].reset(); }
+  void started_mid_stream(uint32_t conn, Direction dir, uint64_t frame) override {
+    decoders_[conn]->started_mid_stream(dir, frame);
+  }
+  void feed(uint32_t conn, Direction dir, const uint8_t* data, std::size_t len, uint64_t frame, double ts) override {
+    decoders_[conn]->feed(dir, data, len, frame, ts, sink_);
+  }
+  void gap(uint32_t conn, Direction dir, uint64_t missing, uint64_t frame) override {
+    decoders_[conn]->gap(dir, missing, frame);
+  }
+  void closed(uint32_t conn, Direction dir, uint64_t frame, double ts) override {
+    decoders_[conn]->closed(dir, frame, ts, sink_);
+  }
+  void finish(uint32_t conn, uint64_t frame, double ts) override {
+    decoders_[conn]->finish(frame, ts, sink_);
+    decoders_[conn].reset();
+  }
+  std::vector<Diagnostic> report_unused_keys() override { return keys_.report_unused(); }
+
+ private:
+  KeyRing& keys_;
+  uint64_t* next_id_;
+  const DecoderOptions& options_;
+  RecordSink& sink_;
+  std::vector<std::unique_ptr<ConnectionDecoder>> decoders_;  // by connection id; null when over
+};
+
+// One TCP connection: its two reassembled directions feed one decoder (the host's).
 struct CaptureAnalyzer::Conn {
-  explicit Conn(const TcpStreamOptions& options) : tcp(options) {}
+  Conn(const TcpStreamOptions& options, DecoderHost& h) : tcp(options), host(h) {}
 
   uint32_t index = 0;  // into infos_
   Endpoint client, server;
   TcpConnectionStreams tcp;  // direction 0 is client to server
-  std::unique_ptr<ConnectionDecoder> decoder;  // dropped once the connection is known not to be OVMS
+  DecoderHost& host;
+  bool decoding = false;  // the host has a decoder for it: dropped once it is known not to be OVMS
   bool decided = false;  // is_ovms settled
   bool is_ovms = false;
   bool mid_stream_told[2] = {false, false};
@@ -23,16 +60,15 @@ struct CaptureAnalyzer::Conn {
 
   // One direction's bytes and gaps, into the decoder.
   struct Feed final : TcpDirectionStream::Sink {
-    Feed(Conn& c, Direction d, double t, RecordSink& s) : conn(c), dir(d), ts(t), sink(s) {}
+    Feed(Conn& c, Direction d, double t) : conn(c), dir(d), ts(t) {}
     Conn& conn;
     Direction dir;
     double ts;
-    RecordSink& sink;
     void on_bytes(const uint8_t* data, std::size_t len, uint64_t frame) override {
-      if (conn.decoder) conn.decoder->feed(dir, data, len, frame, ts, sink);
+      if (conn.decoding) conn.host.feed(conn.index, dir, data, len, frame, ts);
     }
     void on_gap(uint64_t missing, uint64_t frame) override {
-      if (conn.decoder) conn.decoder->gap(dir, missing, frame);
+      if (conn.decoding) conn.host.gap(conn.index, dir, missing, frame);
     }
   };
 };
@@ -53,7 +89,14 @@ CaptureAnalyzer::TupleKey CaptureAnalyzer::tuple_key(const Endpoint& a, const En
 }
 
 CaptureAnalyzer::CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options)
-    : keys_(keys), sink_(sink), options_(std::move(options)) {}
+    : keys_(keys),
+      sink_(sink),
+      options_(std::move(options)),
+      own_host_(std::make_unique<OwnDecoders>(keys_, &next_id_, options_.decoder, sink_)),
+      host_(own_host_.get()) {}
+
+CaptureAnalyzer::CaptureAnalyzer(DecoderHost& host, RecordSink& sink, AnalyzerOptions options)
+    : keys_(nullptr), sink_(sink), options_(std::move(options)), host_(&host) {}
 
 CaptureAnalyzer::~CaptureAnalyzer() = default;
 
@@ -75,7 +118,7 @@ CaptureAnalyzer::Conn* CaptureAnalyzer::lookup(const TupleKey& key, const TcpSeg
 }
 
 CaptureAnalyzer::Conn* CaptureAnalyzer::open(const TupleKey& key, const TcpSegment& seg, uint64_t frame, double ts) {
-  auto c = std::make_unique<Conn>(options_.tcp);
+  auto c = std::make_unique<Conn>(options_.tcp, *host_);
   // The client is the SYN's sender; without a SYN, the side not on a server port; else the sender.
   bool src_is_client = true;
   if (seg.flags & kSyn) src_is_client = !(seg.flags & kAck);
@@ -83,7 +126,8 @@ CaptureAnalyzer::Conn* CaptureAnalyzer::open(const TupleKey& key, const TcpSegme
   c->client = src_is_client ? seg.src : seg.dst;
   c->server = src_is_client ? seg.dst : seg.src;
   c->index = static_cast<uint32_t>(infos_.size());
-  c->decoder = std::make_unique<ConnectionDecoder>(c->index, keys_, &next_id_, options_.decoder);
+  host_->open(c->index);
+  c->decoding = true;
   ConnectionInfo info;
   info.id = c->index;
   info.client = c->client;
@@ -107,7 +151,8 @@ void CaptureAnalyzer::decide_by_content(Conn& c, const TcpSegment& seg) {
   ConnectionInfo& info = infos_[c.index];
   if (!options_.detect_by_content ||
       !looks_like_ovms_opening(std::string_view(reinterpret_cast<const char*>(seg.payload), seg.payload_len))) {
-    c.decoder.reset();
+    host_->drop(c.index);
+    c.decoding = false;
     return;
   }
   c.is_ovms = info.is_ovms = true;
@@ -123,7 +168,7 @@ void CaptureAnalyzer::decide_by_content(Conn& c, const TcpSegment& seg) {
 void CaptureAnalyzer::feed(Conn& c, const TcpSegment& seg, uint64_t frame, double ts) {
   const int d = seg.src == c.client ? 0 : 1;
   const Direction dir = static_cast<Direction>(d);
-  Conn::Feed own(c, dir, ts, sink_), peer(c, opposite(dir), ts, sink_);
+  Conn::Feed own(c, dir, ts), peer(c, opposite(dir), ts);
   if (c.decided && !c.is_ovms) {
     // Not ours: only its flags matter, to see it end. No bytes and no ACKs, so nothing is ever held.
     c.tcp.on_segment(d, seg.seq, 0, static_cast<uint8_t>(seg.flags & ~kAck), nullptr, 0, frame, own, peer);
@@ -132,7 +177,7 @@ void CaptureAnalyzer::feed(Conn& c, const TcpSegment& seg, uint64_t frame, doubl
   // Tell the decoder before the first bytes arrive that this direction has no beginning.
   if (!c.tcp.direction(d).seen_any() && !(seg.flags & kSyn) && !c.mid_stream_told[d]) {
     c.mid_stream_told[d] = true;
-    c.decoder->started_mid_stream(dir, frame);
+    host_->started_mid_stream(c.index, dir, frame);
   }
   c.tcp.on_segment(d, seg.seq, seg.ack, seg.flags, seg.payload, seg.payload_len, frame, own, peer);
   // The decoder learns of a close once it has every byte sent before it (a FIN may overtake them, and
@@ -141,7 +186,7 @@ void CaptureAnalyzer::feed(Conn& c, const TcpSegment& seg, uint64_t frame, doubl
     const TcpDirectionStream& s = c.tcp.direction(i);
     if (c.close_told[i] || !(s.saw_rst() || (s.saw_fin() && s.complete()))) continue;
     c.close_told[i] = true;
-    c.decoder->closed(static_cast<Direction>(i), frame, ts, sink_);
+    host_->closed(c.index, static_cast<Direction>(i), frame, ts);
   }
   if (seg.truncated) {
     Diagnostic diag{DiagId::TcpGap, frame, -1, "frame " + std::to_string(frame) + " was cut short by the capture's snap length"};
@@ -166,9 +211,11 @@ void CaptureAnalyzer::release(const TupleKey& key, uint64_t frame, double ts, bo
   if (it == conns_.end()) return;
   Conn& c = *it->second;
   if (c.is_ovms) {
-    Conn::Feed up(c, Direction::ClientToServer, ts, sink_), down(c, Direction::ServerToClient, ts, sink_);
+    Conn::Feed up(c, Direction::ClientToServer, ts), down(c, Direction::ServerToClient, ts);
     c.tcp.flush(frame, up, down);  // what a RST cut off, or the end of input
-    c.decoder->finish(frame, ts, sink_);
+    host_->finish(c.index, frame, ts);
+  } else if (c.decoding) {
+    host_->drop(c.index);
   }
   conns_.erase(it);
   if (!remember) return;
@@ -198,7 +245,7 @@ void CaptureAnalyzer::finish() {
   for (const auto& [key, c] : conns_) open.emplace_back(c->index, key);
   std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [index, key] : open) release(key, last_frame_, last_ts_, false);
-  for (const Diagnostic& d : keys_.report_unused()) sink_.on_orphan_diagnostic(UINT32_MAX, d);
+  for (const Diagnostic& d : host_->report_unused_keys()) sink_.on_orphan_diagnostic(UINT32_MAX, d);
 }
 
 }  // namespace ovms

@@ -16,6 +16,7 @@ bool covers(const VehicleKey& known, const VehicleKey& k) {
 }  // namespace
 
 std::vector<const VehicleKey*> KeyRing::by_id(std::string_view id, uint64_t frame) const {
+  sync();
   std::vector<const VehicleKey*> out;
   if (configured_)
     for (const VehicleKey& k : configured_->vehicles())
@@ -26,6 +27,7 @@ std::vector<const VehicleKey*> KeyRing::by_id(std::string_view id, uint64_t fram
 }
 
 std::vector<const VehicleKey*> KeyRing::all(uint64_t frame) const {
+  sync();
   std::vector<const VehicleKey*> out;
   if (configured_)
     for (const VehicleKey& k : configured_->vehicles()) out.push_back(&k);
@@ -43,6 +45,7 @@ const Account* KeyRing::find_account(std::string_view username) const {
 }
 
 const VehicleKey* KeyRing::learn(VehicleKey key, uint64_t frame, uint32_t conn) {
+  sync();
   if (configured_)
     for (const VehicleKey& k : configured_->vehicles())
       if (covers(k, key)) return nullptr;
@@ -51,6 +54,7 @@ const VehicleKey* KeyRing::learn(VehicleKey key, uint64_t frame, uint32_t conn) 
   key.line = 0;
   key.learned = LearnedFrom{frame, conn};
   learned_.push_back(std::move(key));
+  if (sync_) sync_->learned(learned_.back());
   return &learned_.back();
 }
 
@@ -61,7 +65,10 @@ void KeyRing::note_verified(const VehicleKey* key) {
 void KeyRing::note_wrong_secret(const VehicleKey* key, uint32_t conn) {
   if (!key) return;
   Use& u = use_[key];
-  if (u.wrong_count++ == 0) u.first_wrong_conn = conn;
+  if (u.wrong_count++ == 0) {
+    u.first_wrong_conn = conn;
+    u.first_wrong_at = sync_ ? sync_->position() : 0;
+  }
 }
 
 namespace {
@@ -82,13 +89,27 @@ void report_never_matched(const std::vector<const VehicleKey*>& unused, std::vec
 }
 }  // namespace
 
-std::vector<Diagnostic> KeyRing::report_unused() const {
+std::vector<Diagnostic> KeyRing::report_unused(const std::vector<const KeyRing*>& rings) {
   std::vector<Diagnostic> out;
-  if (!configured_) return out;
+  const KeyStore* configured = rings.empty() ? nullptr : rings.front()->configured_;
+  if (!configured) return out;
   std::vector<const VehicleKey*> unused;
-  for (const VehicleKey& k : configured_->vehicles()) {
-    auto it = use_.find(&k);
-    const Use u = it == use_.end() ? Use{} : it->second;
+  for (const VehicleKey& k : configured->vehicles()) {
+    // The rings' notes together: the first wrong connection is the one noted earliest in the decode.
+    Use u;
+    bool any_wrong = false;
+    for (const KeyRing* ring : rings) {
+      auto it = ring->use_.find(&k);
+      if (it == ring->use_.end()) continue;
+      const Use& r = it->second;
+      u.verified = u.verified || r.verified;
+      if (r.wrong_count && (!any_wrong || r.first_wrong_at < u.first_wrong_at)) {
+        u.first_wrong_conn = r.first_wrong_conn;
+        u.first_wrong_at = r.first_wrong_at;
+        any_wrong = true;
+      }
+      u.wrong_count += r.wrong_count;
+    }
     if (u.verified) continue;
     std::string who = "keys-file vehicle '" + k.name() + "' (line " + std::to_string(k.line) + ")";
     if (u.wrong_count == 0) {

@@ -83,3 +83,72 @@ TEST(KeyRing, WithoutConfiguredKeys) {
   ring.learn(key("C", "c"), 1, 0);
   EXPECT_FALSE(ring.empty());
 }
+
+namespace {
+// A sync as a front end decoding on several threads would give (cli/parallel_decode.*), without the
+// threads: it notes when it was asked, adopts what `from` learned, and says where the decode is.
+struct RecordingSync : KeyRingSync {
+  KeyRing* ring = nullptr;
+  std::vector<VehicleKey> to_adopt;
+  std::vector<VehicleKey> published;
+  uint64_t now = 0;
+  int catch_ups = 0;
+  void catch_up() override {
+    ++catch_ups;
+    for (const VehicleKey& k : to_adopt) ring->adopt(k);
+    to_adopt.clear();
+  }
+  void learned(const VehicleKey& k) override { published.push_back(k); }
+  uint64_t position() const override { return now; }
+};
+}  // namespace
+
+TEST(KeyRing, ASyncIsAskedBeforeLearnedKeysAreReadAndToldWhatWasLearned) {
+  KeyStore store = configured();
+  KeyRing mine(&store), theirs(&store);
+  RecordingSync sync_mine, sync_theirs;
+  sync_mine.ring = &mine;
+  sync_theirs.ring = &theirs;
+  mine.set_sync(&sync_mine);
+  theirs.set_sync(&sync_theirs);
+  // The other ring learns C in frame 5 (connection #0); ours adopts it at its next lookup, as it was.
+  ASSERT_NE(theirs.learn(key("C", "c-secret"), 5, 0), nullptr);
+  ASSERT_EQ(sync_theirs.published.size(), 1u);
+  sync_mine.to_adopt = sync_theirs.published;
+  const int before = sync_mine.catch_ups;
+  ASSERT_EQ(mine.by_id("c", 6).size(), 1u);
+  EXPECT_GT(sync_mine.catch_ups, before);
+  EXPECT_EQ(mine.by_id("c", 6)[0]->learned->conn, 0u);
+  EXPECT_TRUE(mine.by_id("c", 5).empty());  // still only after the frame that taught it
+  // Then learning the same key here is nothing new, as in one ring.
+  EXPECT_EQ(mine.learn(key("C", "c-secret"), 9, 1), nullptr);
+  EXPECT_TRUE(sync_mine.published.empty());
+}
+
+TEST(KeyRing, ReportOverSeveralRingsIsTheReportOfOne) {
+  KeyStore store = configured();
+  const VehicleKey* a = &store.vehicles()[0];
+  const VehicleKey* b = &store.vehicles()[1];
+  // One ring: A wrong on connections 3 then 1 (in that order), B verified.
+  KeyRing one(&store);
+  one.note_wrong_secret(a, 3);
+  one.note_wrong_secret(a, 1);
+  one.note_verified(b);
+  // Two rings with the same notes spread over them: the first note is the one made earliest.
+  KeyRing x(&store), y(&store);
+  RecordingSync sx, sy;
+  x.set_sync(&sx);
+  y.set_sync(&sy);
+  sy.now = 10;
+  y.note_wrong_secret(a, 3);
+  sx.now = 20;
+  x.note_wrong_secret(a, 1);
+  x.note_verified(b);
+  auto text = [](const std::vector<Diagnostic>& ds) {
+    std::string s;
+    for (const Diagnostic& d : ds) s += d.message + "\n";
+    return s;
+  };
+  EXPECT_EQ(text(KeyRing::report_unused({&x, &y})), text(one.report_unused()));
+  EXPECT_NE(text(one.report_unused()).find("connection #3 and 1 more"), std::string::npos) << text(one.report_unused());
+}

@@ -39,10 +39,32 @@ struct ConnectionInfo {
   bool is_ovms = false;
 };
 
+// Where the analyzer's connections are decoded. By default the analyzer owns one ConnectionDecoder
+// per connection, all over its KeyRing, and calls them as segments arrive. A front end that decodes
+// connections elsewhere (ovmsdump on several threads: cli/parallel_decode.*) gives a host of its own
+// and gets the same calls in the same order; the analyzer keeps everything that needs every
+// connection in frame order (numbering, TCP reassembly, which connections are OVMS, when one is over,
+// closed tuples), so that a host only decodes, and its output is the default's.
+class DecoderHost {
+ public:
+  virtual ~DecoderHost() = default;
+  virtual void open(uint32_t conn) = 0;  // a new connection, maybe OVMS
+  virtual void drop(uint32_t conn) = 0;  // not OVMS after all, or released undecided: no more calls for it
+  virtual void started_mid_stream(uint32_t conn, Direction dir, uint64_t frame) = 0;
+  virtual void feed(uint32_t conn, Direction dir, const uint8_t* data, std::size_t len, uint64_t frame, double ts) = 0;
+  virtual void gap(uint32_t conn, Direction dir, uint64_t missing, uint64_t frame) = 0;
+  virtual void closed(uint32_t conn, Direction dir, uint64_t frame, double ts) = 0;
+  virtual void finish(uint32_t conn, uint64_t frame, double ts) = 0;  // the last call for it
+  virtual std::vector<Diagnostic> report_unused_keys() = 0;           // at the end of the capture
+};
+
 class CaptureAnalyzer {
  public:
   // `keys` (may be null) is only read; what the capture teaches (AP records) goes to keys().
   CaptureAnalyzer(const KeyStore* keys, RecordSink& sink, AnalyzerOptions options = {});
+  // Connections decoded by `host` (which outlives the analyzer); `sink` gets the analyzer's own
+  // diagnostics (frames cut short or unreadable), in order with the host's calls.
+  CaptureAnalyzer(DecoderHost& host, RecordSink& sink, AnalyzerOptions options = {});
   ~CaptureAnalyzer();
 
   // One parsed segment from capture frame `frame`.
@@ -57,7 +79,7 @@ class CaptureAnalyzer {
   const KeyRing& keys() const { return keys_; }
   // Connections whose state is held: neither over nor released yet.
   std::size_t live_connections() const { return conns_.size(); }
-  uint64_t records() const { return next_id_; }
+  uint64_t records() const { return next_id_; }  // with the default host
 
   // How long a finished connection's 4-tuple is remembered, so that its last ACK or a retransmitted
   // FIN is not taken for a new connection (Linux's TIME_WAIT), and how many tuples at the most.
@@ -95,10 +117,14 @@ class CaptureAnalyzer {
   void forget_closed_before(double ts);
   void forget_oldest_closed();
 
+  class OwnDecoders;
+
   KeyRing keys_;  // the configured keys and those learned from this capture, for every connection
   RecordSink& sink_;
   AnalyzerOptions options_;
   uint64_t next_id_ = 0;
+  std::unique_ptr<DecoderHost> own_host_;  // the default host
+  DecoderHost* host_;
   uint64_t last_frame_ = 0;
   double last_ts_ = 0;
   std::unordered_map<TupleKey, std::unique_ptr<Conn>, TupleHash> conns_;
