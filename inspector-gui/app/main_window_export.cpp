@@ -77,6 +77,8 @@ void MainWindow::chooseCsvExport() {
   QSettings s;
   ExportFieldsDialog dialog(s.value("export/fields", QStringList{"frame", "time", "vehicle", "code"}).toStringList(),
                             this);
+  dialog.setCommandContext(capture_path_, keys_path_,
+                           model_->filter() ? QString::fromStdString(model_->filter()->text()) : QString());
   if (dialog.exec() != QDialog::Accepted) return;
   s.setValue("export/fields", dialog.fields());
   QString path = QFileDialog::getSaveFileName(this, tr("Export fields as CSV"), suggested(capture_path_, ".csv"),

@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <string>
@@ -23,6 +24,15 @@ namespace {
 bool readable(const std::string& name) {
   std::string error;
   return ovms::FieldText::resolve(name, error).has_value();
+}
+
+// A word for a POSIX shell: as it is when it is plain, else in single quotes.
+QString shell_word(const QString& w) {
+  static const QRegularExpression plain("^[A-Za-z0-9_./:=,+-]+$");
+  if (plain.match(w).hasMatch()) return w;
+  QString q = w;
+  q.replace("'", "'\\''");
+  return "'" + q + "'";
 }
 
 }  // namespace
@@ -139,13 +149,27 @@ void ExportFieldsDialog::narrow(const QString& text) {
   }
 }
 
+void ExportFieldsDialog::setCommandContext(const QString& capture, const QString& keys, const QString& filter) {
+  capture_ = capture.isEmpty() ? "CAPTURE" : capture;
+  keys_ = keys;
+  filter_ = filter;
+  update();
+}
+
+QString ExportFieldsDialog::command() const {
+  QStringList w{"ovmsdump", "-r", shell_word(capture_)};
+  if (!keys_.isEmpty()) w << "-k" << shell_word(keys_);
+  if (!filter_.isEmpty()) w << "-Y" << shell_word(filter_);
+  w << "-T" << "fields" << "-E" << "header=y" << "-E" << "separator=," << "-E" << "quote=d";
+  for (const QString& name : fields()) w << "-e" << shell_word(name);
+  return w.join(' ');
+}
+
 void ExportFieldsDialog::update() {
-  const QStringList f = fields();
-  ok_->setEnabled(!f.isEmpty());
+  const bool any = chosen_->count() > 0;
+  ok_->setEnabled(any);
   // The same rows from the command line (over the same capture, keys and filter).
-  QString cmd = "ovmsdump -r CAPTURE -k KEYS -Y FILTER -T fields -E header=y -E separator=, -E quote=d";
-  for (const QString& name : f) cmd += " -e " + name;
-  command_->setText(f.isEmpty() ? tr("Choose at least one field.") : tr("The same rows as: %1").arg(cmd));
+  command_->setText(any ? tr("The same rows as: %1").arg(command()) : tr("Choose at least one field."));
 }
 
 }  // namespace inspector

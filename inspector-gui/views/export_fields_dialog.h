@@ -21,6 +21,9 @@ class ExportFieldsDialog : public QDialog {
   explicit ExportFieldsDialog(const QStringList& chosen, QWidget* parent = nullptr);
 
   QStringList fields() const;
+  // The capture, keys file and filter the shown command names (placeholders where empty).
+  void setCommandContext(const QString& capture, const QString& keys, const QString& filter);
+  QString command() const;
   // Adds a field by name (as typed in the search box, or double-clicked). False when it is not known.
   bool addField(const QString& name);
   // The fields offered now (the search box narrows them).
@@ -35,6 +38,7 @@ class ExportFieldsDialog : public QDialog {
   QTreeWidget* offered_;
   QListWidget* chosen_;
   QLabel* command_;
+  QString capture_ = "CAPTURE", keys_ = "KEYS", filter_ = "FILTER";
   QPushButton* ok_;
 };
 

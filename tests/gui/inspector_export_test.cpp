@@ -17,11 +17,14 @@
 #include <QTest>
 #include <QTreeWidget>
 #include <QLineEdit>
+#include <QPushButton>
+#include <unistd.h>
 #include <set>
 
 #include "app/main_window.h"
 #include "io/export_frames.h"
 #include "model/message_model.h"
+#include "ovms/json.h"
 #include "ovms/field_text.h"
 #include "views/export_fields_dialog.h"
 #include "views/filter_bar.h"
@@ -273,6 +276,104 @@ class InspectorExportTest : public QObject {
     QVERIFY2(w.exportFrames(dir.filePath("ok.pcapng")), qPrintable(w.lastError()));
   }
 
+  // A live capture (on lo, traffic the test makes with the simulator on a free port): the frames shown
+  // are read from the capture's own recording. While it runs, the export holds the messages shown so far
+  // (more may have been decoded since); once stopped, exactly the messages shown.
+  void liveCaptureFrames() {
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(w.setKeysFile(kKeys));
+    QProcess serve;
+    serve.start(OVMS_SIM, {"serve", "--listen", "127.0.0.1:0", "-k", kKeys});
+    QVERIFY(serve.waitForReadyRead(10000));
+    const QString first = QString::fromUtf8(serve.readLine()).trimmed();
+    QVERIFY2(first.startsWith("listening on 127.0.0.1:"), qPrintable(first));
+    const QString port = first.section(':', -1);
+    if (!w.startLiveCapture("lo", "tcp port " + port)) {
+      serve.kill();
+      serve.waitForFinished();
+      QVERIFY2(geteuid() != 0, qPrintable(w.lastError()));
+      QSKIP("not permitted to capture on lo (run as root)");
+    }
+    QProcess car;
+    car.start(OVMS_SIM, {"car", "--connect", "127.0.0.1:" + port, "--vehicle", "DEMO", "-k", kKeys, "--interval", "1",
+                         "--duration", "30"});
+    QVERIFY(car.waitForStarted());
+    const QString filter = "ovms.code == \"S\" && vehicle == \"DEMO\"";
+    w.filterBar()->setText(filter);
+    QTest::keyClick(w.filterBar(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(w.messageModel()->rowCount() >= 2, 20000);
+    QTemporaryDir dir;
+    auto shown_json = [&] {
+      QList<QByteArray> out;
+      for (int i = 0; i < w.messageModel()->rowCount(); ++i) {
+        std::string line;
+        const auto& r = *w.store().at(w.messageModel()->storeRow(i));
+        ovms::append_record_json(line, r, w.store().connection(r.conn));
+        out << QByteArray::fromStdString(line);
+      }
+      return out;
+    };
+    // Running: what was shown when it was written is the start of what the file decodes to.
+    const auto running = shown_json();
+    QVERIFY2(w.exportFrames(dir.filePath("running.pcapng")), qPrintable(w.lastError()));
+    const auto part = lines(ovmsdump({"-r", dir.filePath("running.pcapng"), "-k", dir.filePath("running.pcapng.keys.yaml"),
+                                      "--json", "-Y", filter}).out);
+    QVERIFY2(part.size() >= running.size(), qPrintable(QString("%1 < %2").arg(part.size()).arg(running.size())));
+    for (qsizetype i = 0; i < running.size(); ++i) QCOMPARE(message_of(part[i]), message_of(running[i]));
+    // Stopped: exactly the messages shown.
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    for (QAction* a : w.findChildren<QAction*>())
+      if (a->text() == "S&top") a->trigger();
+    QVERIFY(done.count() || done.wait(10000));
+    const auto stopped = shown_json();
+    QVERIFY2(w.exportFrames(dir.filePath("live.pcapng")), qPrintable(w.lastError()));
+    QVERIFY(private_file(dir.filePath("live.pcapng")) && private_file(dir.filePath("live.pcapng.keys.yaml")));
+    const auto all = lines(ovmsdump({"-r", dir.filePath("live.pcapng"), "-k", dir.filePath("live.pcapng.keys.yaml"),
+                                     "--json", "-Y", filter}).out);
+    QCOMPARE(all.size(), stopped.size());
+    for (qsizetype i = 0; i < all.size(); ++i) QCOMPARE(message_of(all[i]), message_of(stopped[i]));
+    car.kill();
+    serve.kill();
+    car.waitForFinished();
+    serve.waitForFinished();
+  }
+
+  // A load cancelled midway: the frames up to the last one decoded, so the export decodes to the
+  // messages shown and no more.
+  void cancelledLoad() {
+    QTemporaryDir dir;
+    const QString big = dir.filePath("load.pcap"), keys = dir.filePath("keys.yaml");
+    QProcess sim;
+    sim.start(OVMS_SIM, {"--scenario", "load", "--messages", "200000", "--seed", "1", "--out", big, "--keys-out", keys});
+    QVERIFY(sim.waitForFinished(120000));
+    QCOMPARE(sim.exitCode(), 0);
+    MainWindow w;
+    w.setQuiet(true);
+    QVERIFY(w.setKeysFile(keys));
+    QSignalSpy done(&w, &MainWindow::loadFinished);
+    QVERIFY(w.openCapture(big));
+    QTRY_VERIFY_WITH_TIMEOUT(w.store().size() > 0, 60000);
+    for (QAction* a : w.findChildren<QAction*>())
+      if (a->text() == "Cancel") a->trigger();
+    for (QPushButton* b : w.findChildren<QPushButton*>())
+      if (b->text() == "Cancel") b->click();
+    QVERIFY(done.count() || done.wait(60000));
+    const qsizetype shown = w.messageModel()->rowCount();
+    const qsizetype whole = lines(ovmsdump({"-r", big, "-k", keys, "--json"}).out).size();
+    QVERIFY2(shown < whole, qPrintable(QString("%1 of %2: not cancelled midway").arg(shown).arg(whole)));
+    QVERIFY2(w.exportFrames(dir.filePath("part.pcapng")), qPrintable(w.lastError()));
+    const auto got = lines(ovmsdump({"-r", dir.filePath("part.pcapng"), "-k", dir.filePath("part.pcapng.keys.yaml"),
+                                     "--json"}).out);
+    QCOMPARE(got.size(), shown);
+    for (qsizetype i = 0; i < got.size(); ++i) {
+      std::string line;
+      const auto& r = *w.store().at(static_cast<std::size_t>(i));
+      ovms::append_record_json(line, r, w.store().connection(r.conn));
+      QCOMPARE(message_of(got[i]), message_of(QByteArray::fromStdString(line)));
+    }
+  }
+
   // The fields dialog: offers the catalog's readable names, keeps the order chosen, refuses unknown ones.
   void fieldsDialog() {
     ExportFieldsDialog d({"frame", "no.such.field", "status.soc"});
@@ -294,6 +395,16 @@ class InspectorExportTest : public QObject {
     d.search()->setText("location.latitude");
     QTest::keyClick(d.search(), Qt::Key_Return);
     QCOMPARE(d.fields().last(), QString("location.latitude"));
+    // The command it shows writes the same rows (run here through a shell, as a user would paste it).
+    d.setCommandContext(kSamples + "/all.pcap", kKeys, "vehicle == \"DEMO\" && status.soc < 60");
+    QVERIFY(d.command().contains("-Y 'vehicle == \"DEMO\" && status.soc < 60'"));
+    QProcess sh;
+    sh.start("sh", {"-c", QString(d.command()).replace(QRegularExpression("^ovmsdump"), OVMSDUMP)});
+    QVERIFY(sh.waitForFinished(60000));
+    QCOMPARE(sh.exitCode(), 0);
+    const QByteArray rows = sh.readAllStandardOutput();
+    QVERIFY(rows.startsWith("\"frame\",\"status.soc\",\"vehicle\",\"location.latitude\"\n"));
+    QVERIFY(lines(rows).size() > 2);
     if (qEnvironmentVariableIsSet("INSPECTOR_EXPORT_SHOT")) {
       d.search()->setText("status.");
       d.show();
