@@ -87,7 +87,7 @@ ExportFieldsDialog::ExportFieldsDialog(const QStringList& chosen, QWidget* paren
   l->addLayout(grid);
   l->addWidget(command_);
   l->addWidget(buttons);
-  resize(900, 560);
+  resize(1000, 580);
 
   connect(search_, &QLineEdit::textChanged, this, &ExportFieldsDialog::narrow);
   connect(search_, &QLineEdit::returnPressed, this, [this] {

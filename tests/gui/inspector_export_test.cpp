@@ -407,6 +407,7 @@ class InspectorExportTest : public QObject {
     QVERIFY(lines(rows).size() > 2);
     if (qEnvironmentVariableIsSet("INSPECTOR_EXPORT_SHOT")) {
       d.search()->setText("status.");
+      d.setCommandContext("samples/all.pcap", "samples/keys.yaml", "vehicle == \"DEMO\" && status.soc < 60");
       d.show();
       QTest::qWait(200);
       d.grab().save(qEnvironmentVariable("INSPECTOR_EXPORT_SHOT"));
