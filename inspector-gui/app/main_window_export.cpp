@@ -2,8 +2,8 @@
 // written is io/export_messages.h and io/export_frames.h.
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QSettings>
 #include <QLabel>
+#include <QSettings>
 #include <algorithm>
 
 #include "app/main_window.h"

@@ -6,7 +6,8 @@
 // Every frame read (frame()), or, when a display filter selected messages, only the frames of the
 // connections that carry a selected message (write_connections(): every frame of them up to where
 // reading stopped, because a line decrypts only after the lines before it, so single frames would not
-// decode), in a second pass over the capture file.
+// decode), in a second pass over the capture file. Input that cannot be read twice (a live interface, a
+// pipe) is written as it is read, every frame (ovmsdump -w -Y there writes them all).
 #pragma once
 
 #include <cstdint>
