@@ -320,7 +320,12 @@ class InspectorExportTest : public QObject {
     const auto part = lines(ovmsdump({"-r", dir.filePath("running.pcapng"), "-k", dir.filePath("running.pcapng.keys.yaml"),
                                       "--json", "-Y", filter}).out);
     QVERIFY2(part.size() >= running.size(), qPrintable(QString("%1 < %2").arg(part.size()).arg(running.size())));
-    for (qsizetype i = 0; i < running.size(); ++i) QCOMPARE(message_of(part[i]), message_of(running[i]));
+    // Each message shown is in the file (a file cut at the last decoded frame may end its decode with
+    // more, and on a loaded machine in another place than the window had them so far).
+    QList<QJsonObject> in_file;
+    for (const QByteArray& l : part) in_file << message_of(l);
+    for (const QByteArray& l : running)
+      QVERIFY2(in_file.contains(message_of(l)), l.left(300).constData());
     // Stopped: exactly the messages shown.
     QSignalSpy done(&w, &MainWindow::loadFinished);
     for (QAction* a : w.findChildren<QAction*>())
