@@ -8,18 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "ovms/field_rows.h"
+
 enum class OutputFormat { Text, Json, Fields };
 // -t: as tshark's -t (a: local time, ad: local date and time, u/ud: UTC, r: since the first line,
 // e: epoch seconds). The default, ad, is tcpdump -tttt's.
 enum class TimeFormat { Local, LocalDate, Utc, UtcDate, Relative, Epoch };
 
-struct FieldsOptions {           // -T fields: -e and -E as tshark has them
+// -T fields: -e and -E as tshark has them (the layout, and its defaults, are the core's FieldRowFormat).
+struct FieldsOptions : ovms::FieldRowFormat {
   std::vector<std::string> fields;
-  bool header = false;           // -E header=y
-  std::string separator = "\t";  // -E separator=/t|/s|<char>
-  char quote = 0;                // -E quote=d|s|n
-  std::string aggregator = ",";  // -E aggregator=<chars>: between several values of one field
-  char occurrence = 'a';         // -E occurrence=f|l|a
 };
 
 struct DumpOptions {

@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "display_filter.h"
-#include "frame_recorder.h"
 #include "options.h"
 #include "parallel_decode.h"
 #include "output.h"
 #include "ovms/analyzer.h"
 #include "ovms/capture_feed.h"
 #include "ovms/field_text.h"
+#include "ovms/frame_recorder.h"
 #include "ovms/keys.h"
 #include "record_writer.h"
 #include "sources.h"
@@ -168,8 +168,12 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // -w: each block is flushed when the input is live, so an interrupted capture still reads.
   FrameRecorder recorder;
-  if (!o.write_file.empty() && !recorder.open(o.write_file, source->streaming(), error)) {
+  PcapngWriter::Options record_options;
+  record_options.flush_each_block = source->streaming();
+  record_options.application = "ovmsdump";
+  if (!o.write_file.empty() && !recorder.open(o.write_file, record_options, error)) {
     std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
     return 1;
   }
@@ -261,7 +265,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
     rc = 1;
   }
-  if (!o.write_file.empty() && !recorder.finish(keys ? &*keys : nullptr, error)) {
+  if (!o.write_file.empty() && !recorder.finish(keys ? &*keys : nullptr,
+                                                   "Keys for " + o.write_file +
+                                                       ", written by ovmsdump -w.\nIt holds secrets: keep it private.",
+                                                   error)) {
     std::fprintf(stderr, "ovmsdump: -w: %s\n", error.c_str());
     rc = 1;
   }

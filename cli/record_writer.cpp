@@ -6,7 +6,7 @@
 using namespace ovms;
 
 RecordWriter::RecordWriter(const DumpOptions& o, Output& out, Output& err, std::vector<FieldText> fields)
-    : o_(o), out_(out), err_(err), fields_(std::move(fields)) {
+    : o_(o), out_(out), err_(err), rows_(o.fields.fields, std::move(fields), o.fields) {
   layout_.time = o.time;
   layout_.frames_and_addresses = o.verbose >= 1;
   layout_.show_secrets = o.show_secrets;
@@ -28,35 +28,12 @@ void RecordWriter::record(const LineRecord& r, const ConnectionInfo* conn) {
   out_.maybe_flush();
 }
 
-void RecordWriter::quoted(std::string& out, const std::string& value) const {
-  if (!o_.fields.quote) {
-    out += value;
-    return;
-  }
-  out += o_.fields.quote;
-  out += value;
-  out += o_.fields.quote;
-}
-
 void RecordWriter::fields_line(const LineRecord& r) {
-  std::string& out = out_.buf();
-  const FieldsOptions& f = o_.fields;
-  if (f.header && !header_written_) {
+  if (!header_written_) {
     header_written_ = true;
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      if (i) out += f.separator;
-      quoted(out, o_.fields.fields[i]);  // as the user wrote it, as tshark does
-    }
-    out += '\n';
+    rows_.append_header(out_.buf());
   }
-  std::string value;
-  for (std::size_t i = 0; i < fields_.size(); ++i) {
-    if (i) out += f.separator;
-    value.clear();
-    fields_[i].append(value, r, f.aggregator, f.occurrence);
-    if (!value.empty()) quoted(out, value);  // tshark quotes only fields that have a value
-  }
-  out += '\n';
+  rows_.append_row(out_.buf(), r);
 }
 
 void RecordWriter::orphan(uint32_t conn, const Diagnostic& d) {

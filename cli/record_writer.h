@@ -10,6 +10,7 @@
 #include "options.h"
 #include "output.h"
 #include "ovms/analyzer.h"
+#include "ovms/field_rows.h"
 #include "ovms/field_text.h"
 #include "ovms/record.h"
 #include "stats.h"
@@ -34,12 +35,11 @@ class RecordWriter {
   // them all; JSON and --stats always count all).
   bool first_time(const ovms::Diagnostic& d);
   void fields_line(const ovms::LineRecord& r);
-  void quoted(std::string& out, const std::string& value) const;
 
   const DumpOptions& o_;
   Output& out_;
   Output& err_;
-  std::vector<ovms::FieldText> fields_;
+  ovms::FieldRows rows_;  // -T fields: the -e names in the -E layout
   bool header_written_ = false;
   TextLayout layout_;
   Stats stats_;

@@ -147,7 +147,10 @@ void MainWindow::buildMenus() {
     if (editor.exec() == QDialog::Accepted) setKeysFile(editor.path());  // decodes again with them
   });
   file->addSeparator();
-  file->addAction(tr("Export messages shown as &JSON Lines…"), this, &MainWindow::exportJson);
+  QMenu* exports = file->addMenu(tr("&Export"));
+  exports->addAction(tr("Messages shown as &JSON Lines…"), this, &MainWindow::chooseJsonExport);
+  exports->addAction(tr("&Fields as CSV…"), this, &MainWindow::chooseCsvExport);
+  exports->addAction(tr("Frames shown as &pcapng…"), this, &MainWindow::chooseFramesExport);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -198,6 +201,7 @@ bool MainWindow::openCapture(const QString& path) {
   addRecent(path);
   auto* w = worker.get();
   attachSource(std::move(worker));
+  frames_from_ = path;
   w->start();
   return true;
 }
@@ -233,6 +237,8 @@ void MainWindow::attachSource(std::unique_ptr<RecordSource> source) {
   source_ = std::move(source);
   model_->setNotes(source_->notes());
   details_->setNotes(source_->notes());
+  frames_from_.clear();  // a source of no capture (a proxy session) has no frames to export
+  read_whole_ = false;
   connect(source_.get(), &RecordSource::batchReady, this, &MainWindow::onBatch, Qt::QueuedConnection);
   connect(source_.get(), &RecordSource::progress, this, [this](int p) {
     progress_->setRange(0, p < 0 ? 0 : 100);
@@ -264,6 +270,8 @@ void MainWindow::onFinished(const QString& error, bool cancelled) {
   stop_live_->setEnabled(false);
   QString name = source_ ? source_->name() : QString();
   source_.reset();
+  // A stopped live capture's recording holds every frame it read.
+  read_whole_ = !cancelled || capture_path_.isEmpty();
   QString shown = tr("%1 messages").arg(store_.size());
   if (model_->filter()) shown = tr("%1 of %2 messages shown").arg(model_->rowCount()).arg(store_.size());
   if (cancelled) shown += tr(" (reading %1 cancelled)").arg(name);
@@ -320,6 +328,7 @@ bool MainWindow::startLiveCapture(const QString& interface, const QString& filte
   worker->recordTo(live_dir_->filePath("live.pcapng"));
   auto* w = worker.get();
   attachSource(std::move(worker));
+  frames_from_ = live_dir_->filePath("live.pcapng");
   stop_live_->setEnabled(true);
   save_live_->setEnabled(true);
   w->start();
@@ -361,24 +370,6 @@ void MainWindow::goToFrame() {
       selectStoreRow(i);
       return;
     }
-}
-
-void MainWindow::exportJson() {
-  QString path = QFileDialog::getSaveFileName(this, tr("Export JSON Lines"), {}, tr("JSON Lines (*.jsonl)"));
-  if (path.isEmpty()) return;
-  QFile f(path);
-  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-    showError(tr("Cannot export"), tr("'%1': %2").arg(path, f.errorString()));
-    return;
-  }
-  std::string line;
-  for (int i = 0; i < model_->rowCount(); ++i) {
-    const auto& r = *store_.at(model_->storeRow(i));
-    line.clear();
-    ovms::append_record_json(line, r, store_.connection(r.conn));
-    line += '\n';
-    f.write(line.data(), static_cast<qint64>(line.size()));
-  }
 }
 
 void MainWindow::addRecent(const QString& path) {

@@ -47,6 +47,13 @@ class MainWindow : public QMainWindow {
   // Saves the live capture (running or stopped) as pcapng at `path`, and the keys beside it as
   // `<path without extension>.keys.yaml`, both 0600. False (message shown) when there is none or on error.
   bool saveLiveCapture(const QString& path);
+  // File › Export (app/main_window_export.cpp): the messages shown as JSON Lines (as ovmsdump --json) or
+  // as CSV of `fields` (as ovmsdump -T fields -E header=y -E separator=, -E quote=d), and the frames that
+  // carry them as pcapng with the keys beside it as `path`.keys.yaml (as ovmsdump -Y FILTER -w). False
+  // with the reason in the window on a bad path or when there is nothing to export.
+  bool exportJsonLines(const QString& path);
+  bool exportFieldsCsv(const QString& path, const QStringList& fields);
+  bool exportFrames(const QString& path);
   // Shows the records of `source` (the window takes it); the store is cleared first.
   void attachSource(std::unique_ptr<RecordSource> source);
 
@@ -86,7 +93,9 @@ class MainWindow : public QMainWindow {
   void chooseKeys();
   void startLive();
   void goToFrame();
-  void exportJson();
+  void chooseJsonExport();
+  void chooseCsvExport();
+  void chooseFramesExport();
   void addRecent(const QString& path);
   void fillRecentMenu();
   void updateTitle();
@@ -110,6 +119,8 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<QTemporaryDir> live_dir_;  // the running or last live capture's recording
   QAction* save_live_ = nullptr;
   QString capture_path_, keys_path_;
+  QString frames_from_;       // the capture the shown records were decoded from (a file, a live recording)
+  bool read_whole_ = false;   // it was read to its end (not cancelled midway)
   std::optional<ovms::KeyStore> keys_;
   QString last_error_;
   bool quiet_ = false;

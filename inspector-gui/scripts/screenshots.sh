@@ -21,3 +21,9 @@ shot charts all.pcap charts 34
 shot map all.pcap map 34 'location.latitude > 0' 
 shot statistics commands.pcap statistics 10
 shot paranoid paranoid.pcap timeline 7 'inner.code == "S"'
+# File › Export › Fields as CSV: the fields dialog, as the export test builds it (the names typed "status.").
+if [ -x "$build/tests/gui/inspector_export_tests" ]; then
+  INSPECTOR_EXPORT_SHOT="$out/inspector-export-fields.png" xvfb-run -a -s "-screen 0 1600x1000x24" \
+    "$build/tests/gui/inspector_export_tests" fieldsDialog >/dev/null
+  echo "docs/images/inspector-export-fields.png"
+fi
