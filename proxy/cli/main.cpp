@@ -225,6 +225,11 @@ int main(int argc, char** argv) {
     said = true;
     print("ovms-proxy: " + descriptor_limit_text(error.toStdString(), fd_limit) + "\n", stderr);
   });
+  QObject::connect(&server, &Server::sessionStarted, &server, [&server, fd_limit, said = false](Session*) mutable {
+    if (said || !near_descriptor_limit(server.sessions().size(), fd_limit)) return;
+    said = true;  // once
+    print("ovms-proxy: " + near_limit_text(server.sessions().size(), fd_limit) + "\n", stderr);
+  });
   QObject::connect(&server, &Server::clientRefused, &server, [](const QString& why) {
     print("ovms-proxy: TLS client refused: " + why.toStdString() + "\n", stderr);
   });

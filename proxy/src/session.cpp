@@ -54,12 +54,13 @@ Session::Session(uint32_t id, QTcpSocket* client, const SessionConfig& config, R
   connect(client_, &QTcpSocket::disconnected, this, [this] { legClosed(Leg::Client, peerReset(Leg::Client)); });
   connect(client_, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
     if (e == QAbstractSocket::RemoteHostClosedError) {
-      peerReset(Leg::Client);  // while Qt still has its descriptor (a TLS leg has no duplicate)
+      peerReset(Leg::Client);
       return;
     }
     legClosed(Leg::Client, true);
   });
-  if (!qobject_cast<QSslSocket*>(client_)) adopt(Leg::Client);
+  plain_[0] = !qobject_cast<QSslSocket*>(client_);
+  adopt(Leg::Client);
   QTimer::singleShot(0, this, &Session::startUpstream);
 }
 
@@ -69,8 +70,12 @@ Session::~Session() {
 }
 
 void Session::adopt(Leg leg) {
+  // Only a plain TCP leg. Made at the start: by the time Qt reports the peer's FIN (or RST) it has
+  // closed its own descriptor already. So a session holds four descriptors.
+  const int i = static_cast<int>(leg);
   QTcpSocket* s = socket(leg);
-  dup_[static_cast<int>(leg)] = s ? duplicate_descriptor(static_cast<int>(s->socketDescriptor())) : -1;
+  if (!plain_[i] || shut_[i] || reset_seen_[i] || dup_[i] >= 0 || !s) return;
+  dup_[i] = duplicate_descriptor(static_cast<int>(s->socketDescriptor()));
 }
 
 void Session::dropDuplicate(Leg leg) {
@@ -93,7 +98,8 @@ void Session::startUpstream() {
   open_[1] = true;
   auto ready = [this] {
     connected_ = true;
-    if (!config_.upstream_tls) adopt(Leg::Server);
+    plain_[1] = !config_.upstream_tls;
+    adopt(Leg::Server);
     Q_EMIT stateChanged(id_, QStringLiteral("connected"));
     readLeg(Leg::Client);  // the car spoke first: its welcome waits in the socket
   };
@@ -259,7 +265,7 @@ void Session::closeLeg(Leg leg, bool reset) {
     // A reset is passed on as a reset: linger 0, then the last close of the connection sends RST.
     open_[i] = false;
     whole_[i] = true;
-    set_reset_on_close(dup_[i] >= 0 ? dup_[i] : static_cast<int>(s->socketDescriptor()));
+    set_reset_on_close(dup_[i] >= 0 ? dup_[i] : static_cast<int>(s->socketDescriptor()));  // either is the connection
     dropDuplicate(leg);
     if (writer_[i]) writer_[i]->reset();
     s->abort();
@@ -267,7 +273,7 @@ void Session::closeLeg(Leg leg, bool reset) {
   }
   if (writer_[i]) {
     writer_[i]->finish();  // the peer half-closed before: FIN after the last byte, then closed
-  } else if (dup_[i] < 0) {
+  } else if (!plain_[i]) {
     closeWhole(leg);  // TLS: no half-close
   } else if (s->state() == QAbstractSocket::ConnectedState) {
     shut_pending_[i] = true;  // FIN after what Qt still has to write; the peer may still send
@@ -280,7 +286,7 @@ void Session::sentAll(Leg leg) {
   QTcpSocket* s = socket(leg);
   if (!shut_pending_[i] || !s || s->bytesToWrite() > 0) return;
   shut_pending_[i] = false;
-  shutdown_write(dup_[i] >= 0 ? dup_[i] : static_cast<int>(s->socketDescriptor()));
+  shutdown_write(static_cast<int>(s->socketDescriptor()));
 }
 
 void Session::closeWhole(Leg leg) {

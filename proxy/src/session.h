@@ -112,6 +112,7 @@ class Session : public QObject {
   bool shut_[2] = {false, false};         // we closed (or half-closed) toward that peer
   bool shut_pending_[2] = {false, false}; // half-close once the Qt socket has written everything
   bool whole_[2] = {false, false};        // closing both directions (not a half-close)
+  bool plain_[2] = {false, false};        // plain TCP (not TLS): can be half-closed
   int dup_[2] = {-1, -1};                 // duplicate descriptor of a plain TCP leg: outlives Qt's close
   LegWriter* writer_[2] = {nullptr, nullptr};  // writes to a peer that half-closed, after Qt let go
   bool done_ = false;

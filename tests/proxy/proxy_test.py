@@ -7,6 +7,7 @@ usage: proxy_test.py OVMS_PROXY OVMS_SIM KEYS OVMSDUMP
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -52,7 +53,7 @@ def start_listening(cmd, name):
 class Rig:
     """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
 
-    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=()):
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=(), proxy_soft_nofile=None):
         self.vehicle = vehicle
         self.tls = tls or []  # the car's and app's TLS options
         serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
@@ -61,6 +62,8 @@ class Rig:
         args = [PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{self.sport}", "--json", *proxy_args]
         if keys:
             args += ["-k", KEYS]
+        if proxy_soft_nofile:  # the proxy starts under a low soft limit of open files, as on many systems
+            args = ["sh", "-c", f'ulimit -Sn {proxy_soft_nofile} && exec "$0" "$@"', *args]
         self.proxy, self.pport = start_listening(args, "proxy")
         self.car = None
         if car:
@@ -378,7 +381,7 @@ def test_identical_bytes():
           f"both connections (car, app) ended on both sides: {len(before.conns)} and {len(behind.conns)}")
     for a, b, who in zip(before.conns, behind.conns, ("car", "app")):
         # Connections are matched in the order they were accepted: the car's first, the app's after it.
-        check(len(a["up"]) > 100 and a["up"] == b["up"], f"{who}: the bytes toward the server are identical on both legs "
+        check(len(a["up"]) > 50 and a["up"] == b["up"], f"{who}: the bytes toward the server are identical on both legs "
               f"({len(a['up'])} and {len(b['up'])} bytes)")
         check(len(a["down"]) > 100 and a["down"] == b["down"], f"{who}: the bytes toward the {who} are identical on both "
               f"legs ({len(a['down'])} and {len(b['down'])} bytes)")
@@ -426,9 +429,15 @@ def test_many_sessions():
     each session its own login and tokens): every one decodes the car's S, and the proxy decoded the S
     it passed to each of them."""
     n = 1000
-    # The car's periodic lines would go to 1,000 apps every second: slow updates, the server's cached S
-    # reaches each app right after its login anyway. -Y: the proxy shows only the S lines.
-    rig = Rig(["-Y", 'code == "S"'], car_args=["--interval", "600"])
+    # The car answers every rise of Z (an app connected) with a full update to all connected apps: 1,000
+    # rises would make a million lines, a load test of the car's fan-out, not of the proxy's sessions.
+    # So the car is paused (SIGSTOP) once it has sent its status: the server keeps its S and replays
+    # it to each app at login (PROTOCOL.md §4.3). -Y: the proxy shows only the S lines. The proxy
+    # starts with a soft limit of 1,024 open files (2,000 sockets needed): it raises it to the hard limit.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    check(hard == resource.RLIM_INFINITY or hard > 2 * n + 100, f"the hard limit of open files allows {n} sessions: {hard}")
+    rig = Rig(["-Y", 'code == "S"'], car_args=["--interval", "600"], proxy_soft_nofile=1024)
+    rig.car.send_signal(signal.SIGSTOP)
     t0 = time.time()
     r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
                         "--sessions", str(n), "--duration", "100"], capture_output=True, text=True, timeout=150)
@@ -443,6 +452,7 @@ def test_many_sessions():
     while len(toward_apps()) < n and time.time() < end:
         time.sleep(0.2)
     check(len(toward_apps()) >= n, f"the proxy decrypted the S it relayed to every one of them: {len(toward_apps())}")
+    rig.car.send_signal(signal.SIGCONT)
     check(rig.stop() == 0, "the proxy ends cleanly after 1,000 sessions")
 
 
