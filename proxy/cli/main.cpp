@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 
+#include "descriptor_limit.h"
 #include "local_ca.h"
 #include "options.h"
 #include "pcapng_recorder.h"
@@ -216,6 +217,18 @@ int main(int argc, char** argv) {
     QObject::connect(s, &Session::held, s, [s](quint32, quint64 hold, const RecordPtr&, int, double, const QString&) {
       QTimer::singleShot(0, s, [s, hold] { s->verdict(hold, 0); });
     });
+  });
+  // Two descriptors per session: the soft limit (often 1024) would stop a proxy for many cars at ~500.
+  const uint64_t fd_limit = raise_descriptor_limit();
+  QObject::connect(&server, &Server::acceptFailed, &server, [fd_limit, said = false](const QString& error) mutable {
+    if (said) return;  // once: it repeats every second while the limit is reached
+    said = true;
+    print("ovms-proxy: " + descriptor_limit_text(error.toStdString(), fd_limit) + "\n", stderr);
+  });
+  QObject::connect(&server, &Server::sessionStarted, &server, [&server, fd_limit, said = false](Session*) mutable {
+    if (said || !near_descriptor_limit(server.sessions().size(), fd_limit)) return;
+    said = true;  // once
+    print("ovms-proxy: " + near_limit_text(server.sessions().size(), fd_limit) + "\n", stderr);
   });
   QObject::connect(&server, &Server::clientRefused, &server, [](const QString& why) {
     print("ovms-proxy: TLS client refused: " + why.toStdString() + "\n", stderr);

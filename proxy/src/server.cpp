@@ -12,6 +12,21 @@ Server::Server(SessionConfig config, Rules* rules, Recorder* recorder, QObject* 
     for (auto& [id, s] : sessions_) s->tick();
   });
   tick_.start();
+  // Many cars connecting at once (a server restart brings them all back): a short backlog would drop SYNs.
+  setListenBacklogSize(1024);
+  // Qt pauses accepting after an accept error (EMFILE: the descriptors are used up); try again when a
+  // session has given its two back, or a second later.
+  connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+    accept_paused_ = true;
+    Q_EMIT acceptFailed(errorString());
+    QTimer::singleShot(1000, this, [this] { resumeAfterError(); });
+  });
+}
+
+void Server::resumeAfterError() {
+  if (!accept_paused_) return;
+  accept_paused_ = false;
+  resumeAccepting();
 }
 
 void Server::incomingConnection(qintptr fd) {
@@ -52,6 +67,7 @@ void Server::incomingConnection(qintptr fd) {
     if (it == sessions_.end()) return;
     it->second->deleteLater();
     sessions_.erase(it);
+    resumeAfterError();
     Q_EMIT sessionFinished(sid);
   });
   Q_EMIT sessionStarted(session);

@@ -35,11 +35,15 @@ class Server : public QTcpServer {
   void sessionStarted(ovms::proxy::Session* session);  // connect its signals here
   void sessionFinished(quint32 id);
   void clientRefused(const QString& why);  // a TLS client that failed the handshake
+  // Accepting failed (out of descriptors): paused until a session ends or a second has passed.
+  void acceptFailed(const QString& error);
 
  protected:
   void incomingConnection(qintptr fd) override;
 
  private:
+  void resumeAfterError();
+
   SessionConfig config_;
   Rules* rules_;
   Recorder* recorder_;
@@ -49,6 +53,7 @@ class Server : public QTcpServer {
   std::map<uint32_t, Session*> sessions_;
   uint32_t next_id_ = 0;
   QTimer tick_;
+  bool accept_paused_ = false;
 };
 
 }  // namespace ovms::proxy

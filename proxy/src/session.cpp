@@ -1,11 +1,13 @@
 #include "session.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <QDateTime>
 #include <QSslSocket>
 #include <QTimer>
 
+#include "leg_writer.h"
 #include "ovms/present.h"
 #include "recorder.h"
 #include "rules.h"
@@ -48,19 +50,44 @@ Session::Session(uint32_t id, QTcpSocket* client, const SessionConfig& config, R
   client_->setParent(this);
   client_->setReadBufferSize(kSocketReadBuffer);
   connect(client_, &QTcpSocket::readyRead, this, [this] { readLeg(Leg::Client); });
-  connect(client_, &QTcpSocket::bytesWritten, this, [this] { updatePause(); });
-  connect(client_, &QTcpSocket::disconnected, this, [this] { legClosed(Leg::Client, false); });
+  connect(client_, &QTcpSocket::bytesWritten, this, [this] { sentAll(Leg::Client); updatePause(); });
+  connect(client_, &QTcpSocket::disconnected, this, [this] { legClosed(Leg::Client, peerReset(Leg::Client)); });
   connect(client_, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-    if (e != QAbstractSocket::RemoteHostClosedError) legClosed(Leg::Client, true);
+    if (e == QAbstractSocket::RemoteHostClosedError) {
+      peerReset(Leg::Client);
+      return;
+    }
+    legClosed(Leg::Client, true);
   });
+  plain_[0] = !qobject_cast<QSslSocket*>(client_);
+  adopt(Leg::Client);
   QTimer::singleShot(0, this, &Session::startUpstream);
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  dropDuplicate(Leg::Client);
+  dropDuplicate(Leg::Server);
+}
+
+void Session::adopt(Leg leg) {
+  // Only a plain TCP leg. Made at the start: by the time Qt reports the peer's FIN (or RST) it has
+  // closed its own descriptor already. So a session holds four descriptors.
+  const int i = static_cast<int>(leg);
+  QTcpSocket* s = socket(leg);
+  if (!plain_[i] || shut_[i] || reset_seen_[i] || dup_[i] >= 0 || !s) return;
+  dup_[i] = duplicate_descriptor(static_cast<int>(s->socketDescriptor()));
+}
+
+void Session::dropDuplicate(Leg leg) {
+  int& fd = dup_[static_cast<int>(leg)];
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
 
 std::size_t Session::queued_to(Leg leg) const {
   QTcpSocket* s = socket(leg);
-  return s ? static_cast<std::size_t>(s->bytesToWrite()) : 0;
+  const LegWriter* w = writer_[static_cast<int>(leg)];
+  return (s ? static_cast<std::size_t>(s->bytesToWrite()) : 0) + (w ? w->pending() : 0);
 }
 
 void Session::startUpstream() {
@@ -71,6 +98,8 @@ void Session::startUpstream() {
   open_[1] = true;
   auto ready = [this] {
     connected_ = true;
+    plain_[1] = !config_.upstream_tls;
+    adopt(Leg::Server);
     Q_EMIT stateChanged(id_, QStringLiteral("connected"));
     readLeg(Leg::Client);  // the car spoke first: its welcome waits in the socket
   };
@@ -93,8 +122,8 @@ void Session::startUpstream() {
     s->connectToHost(config_.upstream_host, config_.upstream_port);
   }
   connect(s, &QTcpSocket::readyRead, this, [this] { readLeg(Leg::Server); });
-  connect(s, &QTcpSocket::bytesWritten, this, [this] { updatePause(); });
-  connect(s, &QTcpSocket::disconnected, this, [this] { legClosed(Leg::Server, false); });
+  connect(s, &QTcpSocket::bytesWritten, this, [this] { sentAll(Leg::Server); updatePause(); });
+  connect(s, &QTcpSocket::disconnected, this, [this] { legClosed(Leg::Server, peerReset(Leg::Server)); });
   connect(s, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
     if (!connected_) {
       // Never reached: the car's leg closes with a clear word, no bytes to it.
@@ -103,11 +132,14 @@ void Session::startUpstream() {
                              .arg(config_.upstream_port)
                              .arg(upstream_->errorString()));
       open_[1] = false;
-      closeLeg(Leg::Client, false);
+      peer_ended_[1] = shut_[1] = true;
+      closeWhole(Leg::Client);
       finishIfDone();
       return;
     }
-    if (e != QAbstractSocket::RemoteHostClosedError) {
+    if (e == QAbstractSocket::RemoteHostClosedError) {
+      peerReset(Leg::Server);
+    } else {
       Q_EMIT noted(id_, 1, QStringLiteral("! warning proxy.upstream_error: %1").arg(upstream_->errorString()));
       legClosed(Leg::Server, true);
     }
@@ -129,7 +161,7 @@ void Session::readLeg(Leg leg) {
   const int i = static_cast<int>(leg);
   if (eof_pending_[i] && s->bytesAvailable() == 0) {
     eof_pending_[i] = false;
-    legClosed(leg, false);
+    legClosed(leg, peerReset(leg));
   }
 }
 
@@ -161,8 +193,11 @@ void Session::handle(const relay::Event& e) {
 void Session::carryOut(relay::Command& c) {
   if (auto* x = std::get_if<relay::Send>(&c)) {
     QTcpSocket* s = socket(x->leg);
-    if (s && open_[static_cast<int>(x->leg)]) {
-      s->write(x->bytes.data(), static_cast<qint64>(x->bytes.size()));
+    const int i = static_cast<int>(x->leg);
+    LegWriter* w = writer_[i];
+    if (s && !shut_[i] && (w || (open_[i] && s->state() == QAbstractSocket::ConnectedState))) {
+      if (w) w->write(x->bytes.data(), x->bytes.size());  // the peer half-closed and reads on
+      else s->write(x->bytes.data(), static_cast<qint64>(x->bytes.size()));
       if (recorder_) recorder_->data(id_, x->leg, false, *s, x->bytes.data(), x->bytes.size());
     }
   } else if (auto* x = std::get_if<relay::Close>(&c)) {
@@ -216,54 +251,123 @@ void Session::tick() {
 
 void Session::close() {
   if (done_) return;
-  closeLeg(Leg::Client, false);
-  closeLeg(Leg::Server, false);
+  closeWhole(Leg::Client);
+  closeWhole(Leg::Server);
   finishIfDone();
 }
 
 void Session::closeLeg(Leg leg, bool reset) {
   QTcpSocket* s = socket(leg);
   const int i = static_cast<int>(leg);
-  if (!s || !open_[i]) return;
-  open_[i] = false;
+  if (!s || (shut_[i] && !reset)) return;
+  shut_[i] = true;
   if (reset) {
-    // A reset is passed on as a reset: linger 0, then abort sends RST.
-    struct linger l{1, 0};
-    if (s->socketDescriptor() >= 0) ::setsockopt(static_cast<int>(s->socketDescriptor()), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    // A reset is passed on as a reset: linger 0, then the last close of the connection sends RST.
+    open_[i] = false;
+    whole_[i] = true;
+    set_reset_on_close(dup_[i] >= 0 ? dup_[i] : static_cast<int>(s->socketDescriptor()));  // either is the connection
+    dropDuplicate(leg);
+    if (writer_[i]) writer_[i]->reset();
     s->abort();
-  } else {
-    s->disconnectFromHost();  // after what is still to write
+    return;
   }
+  if (writer_[i]) {
+    writer_[i]->finish();  // the peer half-closed before: FIN after the last byte, then closed
+  } else if (!plain_[i]) {
+    closeWhole(leg);  // TLS: no half-close
+  } else if (s->state() == QAbstractSocket::ConnectedState) {
+    shut_pending_[i] = true;  // FIN after what Qt still has to write; the peer may still send
+    sentAll(leg);
+  }
+}
+
+void Session::sentAll(Leg leg) {
+  const int i = static_cast<int>(leg);
+  QTcpSocket* s = socket(leg);
+  if (!shut_pending_[i] || !s || s->bytesToWrite() > 0) return;
+  shut_pending_[i] = false;
+  shutdown_write(static_cast<int>(s->socketDescriptor()));
+}
+
+void Session::closeWhole(Leg leg) {
+  QTcpSocket* s = socket(leg);
+  const int i = static_cast<int>(leg);
+  if (!s || whole_[i]) return;
+  whole_[i] = shut_[i] = true;
+  open_[i] = false;
+  if (writer_[i]) writer_[i]->finish();
+  if (s->state() == QAbstractSocket::UnconnectedState) dropDuplicate(leg);
+  else s->disconnectFromHost();  // after what is still to write; disconnected() drops the duplicate
 }
 
 void Session::legClosed(Leg leg, bool reset) {
   const int i = static_cast<int>(leg);
   if (done_) return;
   QTcpSocket* s = socket(leg);
-  if (!reset && open_[i] && s && s->bytesAvailable() > 0) {
+  if (!reset && !whole_[i] && s && s->bytesAvailable() > 0) {
     // The peer's last bytes are still in the socket (a paused leg): the close waits until they are read.
     eof_pending_[i] = true;
     return;
   }
-  const bool was_open = open_[i];
+  if (whole_[i] || reset) dropDuplicate(leg);  // we closed it, or it is gone: nothing more to write
+  if (peer_ended_[i]) {
+    finishIfDone();
+    return;
+  }
+  peer_ended_[i] = true;
   open_[i] = false;
-  if (was_open) handle(relay::Closed{leg, reset, now()});
-  // Qt has no half-open sockets: once a peer is gone, the other leg is closed after its last bytes.
-  closeLeg(other_leg(leg), reset);
+  if (leg == Leg::Server && !peer_ended_[0] && !whole_[1])
+    Q_EMIT noted(id_, 1, QStringLiteral("! warning proxy.upstream_gone: the server %1 the connection: %2 the client's leg")
+                           .arg(reset ? QStringLiteral("reset") : QStringLiteral("closed"))
+                           .arg(reset ? QStringLiteral("resetting") : QStringLiteral("closing")));
+  if (!reset && !shut_[i] && dup_[i] >= 0) {
+    // A half-close: the peer may still read what the other leg sends back.
+    writer_[i] = new LegWriter(dup_[i], this);
+    dup_[i] = -1;
+    connect(writer_[i], &LegWriter::drained, this, [this] { updatePause(); finishIfDone(); });
+    connect(writer_[i], &LegWriter::failed, this, [this] { finishIfDone(); });
+  } else if (!reset) {
+    dropDuplicate(leg);  // both directions are over (or TLS)
+    shut_[i] = true;
+  }
+  handle(relay::Closed{leg, reset, now()});
+  // A leg that cannot take the other peer's answer (TLS, or already closed our way): that leg closes
+  // whole after its last bytes, as it did before half-closes were passed on.
+  if (!reset && !writer_[i]) closeWhole(other_leg(leg));
   finishIfDone();
+}
+
+bool Session::peerReset(Leg leg) {
+  // Qt reads a RST as an end of stream (RemoteHostClosedError): the kernel's TCP state tells them apart.
+  const int i = static_cast<int>(leg);
+  QTcpSocket* s = socket(leg);
+  if (!reset_seen_[i] && !shut_[i])
+    reset_seen_[i] = reset_by_peer(dup_[i] >= 0 ? dup_[i] : s ? static_cast<int>(s->socketDescriptor()) : -1);
+  return reset_seen_[i];
+}
+
+bool Session::legGone(Leg leg) const {
+  const int i = static_cast<int>(leg);
+  QTcpSocket* s = socket(leg);
+  const bool socket_gone = !s || s->state() == QAbstractSocket::UnconnectedState;
+  return socket_gone && dup_[i] < 0 && (!writer_[i] || writer_[i]->done());
 }
 
 void Session::finishIfDone() {
   if (done_) return;
-  auto gone = [](QTcpSocket* s) { return !s || s->state() == QAbstractSocket::UnconnectedState; };
-  const bool legs_done = !open_[0] && !open_[1];
+  auto over = [this](int i) { return peer_ended_[i] || whole_[i]; };
+  const bool legs_done = over(0) && (over(1) || !upstream_);
   if (!(legs_done || relay_.state() == Relay::State::Closed)) return;
   if (relay_.state() == Relay::State::Closed) {
-    closeLeg(Leg::Client, false);
-    closeLeg(Leg::Server, false);
+    // Both directions are over (or one was reset): what is still open closes after its last bytes.
+    for (Leg leg : {Leg::Client, Leg::Server}) {
+      const int i = static_cast<int>(leg);
+      if (writer_[i]) writer_[i]->finish();
+      else if (!peer_ended_[i] || dup_[i] >= 0) closeWhole(leg);
+    }
   }
   // Wait for the last bytes to leave: each socket's disconnected() comes back here (legClosed).
-  if (!gone(client_) || !gone(upstream_)) return;
+  if (!legGone(Leg::Client) || !legGone(Leg::Server)) return;
   done_ = true;
   if (recorder_) recorder_->closed(id_);
   Q_EMIT stateChanged(id_, QStringLiteral("done"));

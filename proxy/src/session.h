@@ -5,6 +5,11 @@
 // Backpressure: a leg is not read while the relay keeps more than `bound` bytes from it, or while the
 // other leg's socket has more than `bound` bytes still to write (a slow receiver). The sockets' own
 // read buffers are capped too, so the kernel's receive window is what fills up, and the sender slows.
+//
+// Half-close and reset are passed on (plain TCP legs): a peer's FIN becomes a FIN toward the other
+// peer once what it sent has gone out (shutdown SHUT_WR), and the other direction goes on until that
+// peer closes too; a peer's RST becomes a RST toward the other (SO_LINGER 0, then close). A TLS leg
+// closes whole, as Qt's TLS socket does.
 #pragma once
 
 #include <QObject>
@@ -20,6 +25,7 @@ namespace ovms::proxy {
 
 class Rules;
 class Recorder;
+class LegWriter;
 
 struct SessionConfig {
   std::shared_ptr<const KeyStore> keys;
@@ -77,8 +83,14 @@ class Session : public QObject {
   void readLeg(Leg leg);
   void handle(const relay::Event& e);
   void carryOut(relay::Command& c);
-  void closeLeg(Leg leg, bool reset);
-  void legClosed(Leg leg, bool reset);
+  void closeLeg(Leg leg, bool reset);  // the relay's Close: half-close (FIN after the last byte) or reset
+  void closeWhole(Leg leg);            // both directions, after what is still to write
+  void legClosed(Leg leg, bool reset); // the leg's peer ended (FIN or RST), or its socket is gone
+  void sentAll(Leg leg);               // the leg's Qt socket has written everything
+  void adopt(Leg leg);                 // keep a duplicate descriptor of a plain TCP leg (half-open)
+  void dropDuplicate(Leg leg);
+  bool legGone(Leg leg) const;
+  bool peerReset(Leg leg);  // the leg's peer sent RST (remembered once seen)
   void updatePause();
   void finishIfDone();
   QTcpSocket* socket(Leg leg) const { return leg == Leg::Client ? client_ : upstream_; }
@@ -95,6 +107,14 @@ class Session : public QObject {
   bool paused_[2] = {false, false};
   bool open_[2] = {true, false};
   bool eof_pending_[2] = {false, false};  // the peer closed, but bytes it sent are still to be read
+  bool peer_ended_[2] = {false, false};   // the leg's peer sent FIN or RST (or its socket is gone)
+  bool reset_seen_[2] = {false, false};   // ... and it was a RST
+  bool shut_[2] = {false, false};         // we closed (or half-closed) toward that peer
+  bool shut_pending_[2] = {false, false}; // half-close once the Qt socket has written everything
+  bool whole_[2] = {false, false};        // closing both directions (not a half-close)
+  bool plain_[2] = {false, false};        // plain TCP (not TLS): can be half-closed
+  int dup_[2] = {-1, -1};                 // duplicate descriptor of a plain TCP leg: outlives Qt's close
+  LegWriter* writer_[2] = {nullptr, nullptr};  // writes to a peer that half-closed, after Qt let go
   bool done_ = false;
   std::function<bool(const LineRecord&, Leg)> intercept_;
   QString lastState_;

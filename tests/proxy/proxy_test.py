@@ -7,6 +7,7 @@ usage: proxy_test.py OVMS_PROXY OVMS_SIM KEYS OVMSDUMP
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -52,7 +53,7 @@ def start_listening(cmd, name):
 class Rig:
     """ovms-sim serve, ovms-proxy in front of it, an ovms-sim car through the proxy."""
 
-    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=()):
+    def __init__(self, proxy_args=(), keys=True, car=True, tls=None, vehicle="DEMO", car_args=(), proxy_soft_nofile=None):
         self.vehicle = vehicle
         self.tls = tls or []  # the car's and app's TLS options
         serve_tls = ["--tls", "--cert", CERT, "--key", CERT_KEY] if tls else []
@@ -61,6 +62,8 @@ class Rig:
         args = [PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{self.sport}", "--json", *proxy_args]
         if keys:
             args += ["-k", KEYS]
+        if proxy_soft_nofile:  # the proxy starts under a low soft limit of open files, as on many systems
+            args = ["sh", "-c", f'ulimit -Sn {proxy_soft_nofile} && exec "$0" "$@"', *args]
         self.proxy, self.pport = start_listening(args, "proxy")
         self.car = None
         if car:
@@ -304,20 +307,153 @@ def test_scheme1_and_websocket():
     rig.stop()
 
 
-def test_many_sessions():
-    """200 apps at once through one proxy, each logged in with its own tokens: every one decodes the car's S."""
+class Tap:
+    """A plain byte relay in front of a port that keeps every byte of each direction of each
+    connection: the test's own capture, independent of the proxy's."""
+
+    def __init__(self, target):
+        self.lst = socket.socket()
+        self.lst.bind(("127.0.0.1", 0))
+        self.lst.listen(16)
+        self.port = self.lst.getsockname()[1]
+        self.target = target
+        self.conns = []  # [{"up": bytearray (toward target), "down": bytearray, "ended": [bool, bool]}]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                a, _ = self.lst.accept()
+            except OSError:
+                return
+            b = socket.create_connection(("127.0.0.1", self.target))
+            c = {"up": bytearray(), "down": bytearray(), "ended": [False, False]}
+            self.conns.append(c)
+            threading.Thread(target=self._pump, args=(a, b, c["up"], c["ended"], 0), daemon=True).start()
+            threading.Thread(target=self._pump, args=(b, a, c["down"], c["ended"], 1), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst, keep, ended, i):
+        while True:
+            try:
+                d = src.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                break
+            keep.extend(d)
+            try:
+                dst.sendall(d)
+            except OSError:
+                break
+        ended[i] = True
+        try:
+            dst.shutdown(socket.SHUT_WR)  # a half-close passed on, as the proxy does
+        except OSError:
+            pass
+
+    def ended(self):
+        return self.conns and all(all(c["ended"]) for c in self.conns)
+
+
+def test_identical_bytes():
+    """Without rules both legs carry the same bytes: a tap before the proxy (the car's and the app's
+    side) and a tap behind it (the server's side) capture each connection, compared byte for byte."""
+    serve, sport = start_listening([SIM, "serve", "--listen", "127.0.0.1:0", "-k", KEYS], "serve_tap")
+    behind = Tap(sport)
+    proxy, pport = start_listening([PROXY, "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{behind.port}",
+                                    "--json", "-k", KEYS], "proxy_tap")
+    before = Tap(pport)
+    car = subprocess.Popen([SIM, "car", "--connect", f"127.0.0.1:{before.port}", "--vehicle", "DEMO", "-k", KEYS,
+                            "--interval", "1"], stdout=subprocess.DEVNULL, stderr=open(os.path.join(TMP, "car_tap.err"), "w"))
+    end = time.time() + 15
+    while time.time() < end and not (before.conns and len(before.conns[0]["down"]) > 0):
+        time.sleep(0.05)  # the car's welcome answered: it is the first connection on both sides
+    r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{before.port}", "--vehicle", "DEMO", "-k", KEYS, "--json",
+                        "--send", "C7,stat", "--exit-on", "c", "--duration", "20"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"the app got the car's C7 answer through taps and proxy ({r.stderr.strip()[-200:]})")
+    car.terminate()  # SIGTERM: the car closes its connection, the FIN goes through and the server's comes back
+    car.wait()
+    end = time.time() + 15
+    while time.time() < end and not (before.ended() and behind.ended() and len(before.conns) == 2 == len(behind.conns)):
+        time.sleep(0.05)
+    check(len(before.conns) == 2 and len(behind.conns) == 2 and before.ended() and behind.ended(),
+          f"both connections (car, app) ended on both sides: {len(before.conns)} and {len(behind.conns)}")
+    for a, b, who in zip(before.conns, behind.conns, ("car", "app")):
+        # Connections are matched in the order they were accepted: the car's first, the app's after it.
+        check(len(a["up"]) > 50 and a["up"] == b["up"], f"{who}: the bytes toward the server are identical on both legs "
+              f"({len(a['up'])} and {len(b['up'])} bytes)")
+        check(len(a["down"]) > 100 and a["down"] == b["down"], f"{who}: the bytes toward the {who} are identical on both "
+              f"legs ({len(a['down'])} and {len(b['down'])} bytes)")
+    proxy.send_signal(signal.SIGINT)
+    proxy.wait(timeout=10)
+    lines = [json.loads(l) for l in proxy.lines]
+    check(any(l.get("code") == "S" and l["leg"] == "client" for l in lines) and not any(l["changed"] for l in lines),
+          "the proxy decrypted the car's lines it passed on unchanged")
+    serve.terminate()
+    serve.wait()
+
+
+def test_upstream_gone():
+    """The server dies while car and app are connected through the proxy: the car's leg is closed
+    with a clear message from the proxy, and the app's too."""
     rig = Rig()
-    n = 200
-    procs = [subprocess.Popen([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
-                               "--json", "--exit-after", "3", "--duration", "60"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for _ in range(n)]
-    ok = 0
-    for p in procs:
-        out, _ = p.communicate(timeout=120)
-        if p.returncode == 0 and any(json.loads(l).get("code") == "S" for l in out.splitlines() if l.startswith("{")):
-            ok += 1
-    check(ok == n, f"{ok} of {n} concurrent apps decoded the car's S through the proxy")
-    rig.stop()
+    app = subprocess.Popen([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
+                            "--json", "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check(rig.wait_for(lambda l: l.get("code") == "S" and l["leg"] == "server", 15), "the app is logged in through the proxy")
+    car_err = os.path.join(TMP, "car.err")
+    # The car says "...; reconnecting in 10 s" whenever its connection ends (a FIN or, when the dying
+    # server had unread bytes, a reset passed on as one).
+    said_before = open(car_err).read().count("reconnecting in")
+    rig.serve.kill()  # SIGKILL: the server's sockets are closed by the kernel
+    rig.serve.wait()
+    out, err = app.communicate(timeout=30)
+    check(app.returncode == 1 and ("closed the connection" in err or "reset" in err),
+          f"the app's leg was closed once the server was gone (rc {app.returncode}: {err.strip()[-150:]})")
+    end = time.time() + 15
+    while time.time() < end and open(car_err).read().count("reconnecting in") == said_before:
+        time.sleep(0.05)
+    check(open(car_err).read().count("reconnecting in") > said_before,
+          f"the car's leg was closed: {open(car_err).read().strip()[-200:]}")
+    rig.car.terminate()
+    rig.car.wait()
+    rig.proxy.send_signal(signal.SIGINT)
+    rig.proxy.wait(timeout=10)
+    perr = open(os.path.join(TMP, "proxy.err")).read()
+    check("upstream_gone" in perr and "the client's leg" in perr,
+          f"the proxy said the server went away and it closes the client's leg: {perr.strip()[-300:]}")
+
+
+def test_many_sessions():
+    """1,000 concurrent app sessions through one proxy with keys (one ovms-sim app --sessions process,
+    each session its own login and tokens): every one decodes the car's S, and the proxy decoded the S
+    it passed to each of them."""
+    n = 1000
+    # The car answers every rise of Z (an app connected) with a full update to all connected apps: 1,000
+    # rises would make a million lines, a load test of the car's fan-out, not of the proxy's sessions.
+    # So the car is paused (SIGSTOP) once it has sent its status: the server keeps its S and replays
+    # it to each app at login (PROTOCOL.md §4.3). -Y: the proxy shows only the S lines. The proxy
+    # starts with a soft limit of 1,024 open files (2,000 sockets needed): it raises it to the hard limit.
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    check(hard == resource.RLIM_INFINITY or hard > 2 * n + 100, f"the hard limit of open files allows {n} sessions: {hard}")
+    rig = Rig(["-Y", 'code == "S"'], car_args=["--interval", "600"], proxy_soft_nofile=1024)
+    rig.car.send_signal(signal.SIGSTOP)
+    t0 = time.time()
+    r = subprocess.run([SIM, "app", "--connect", f"127.0.0.1:{rig.pport}", "--vehicle", "DEMO", "-k", KEYS,
+                        "--sessions", str(n), "--duration", "100"], capture_output=True, text=True, timeout=150)
+    took = time.time() - t0
+    check(r.returncode == 0 and f"{n} sessions: {n} logged in, {n} got the car's S" in r.stdout,
+          f"{n} concurrent app sessions through the proxy each decoded the car's S in {took:.1f} s: "
+          f"{r.stdout.strip()} (rc {r.returncode}: {r.stderr.strip()[-200:]})")
+    # Each app session is its own proxy session (the car's is another): one decoded S toward each.
+    def toward_apps():
+        return {l["conn"] for l in rig.lines if l.get("code") == "S" and l["leg"] == "server"}
+    end = time.time() + 20  # the proxy's stdout reader may lag behind under load
+    while len(toward_apps()) < n and time.time() < end:
+        time.sleep(0.2)
+    check(len(toward_apps()) >= n, f"the proxy decrypted the S it relayed to every one of them: {len(toward_apps())}")
+    rig.car.send_signal(signal.SIGCONT)
+    check(rig.stop() == 0, "the proxy ends cleanly after 1,000 sessions")
 
 
 def test_record():
@@ -403,7 +539,7 @@ def test_bad_rules():
 
 ONLY = sys.argv[5:]
 for t in [test_bad_rules, test_relayed_and_shown, test_edit_drop, test_paranoid_edit, test_answer_and_delay, test_inject_reply_kept, test_pass_through_without_keys,
-          test_upstream_refused, test_record, test_tls_both_legs, test_tls_local_ca, test_scheme1_and_websocket, test_many_sessions, test_backpressure]:
+          test_upstream_refused, test_upstream_gone, test_identical_bytes, test_record, test_tls_both_legs, test_tls_local_ca, test_scheme1_and_websocket, test_many_sessions, test_backpressure]:
     if ONLY and t.__name__ not in ONLY:
         continue
     print(f"--- {t.__name__}", flush=True)

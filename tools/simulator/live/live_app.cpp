@@ -65,6 +65,7 @@ int run_app(const LiveOptions& o) {
   ClientTarget target;
   TlsContext tls;
   if (!client_target(o, target, tls)) return 2;
+  if (o.sessions > 1) return run_app_sessions(o, *keys, *profile, target);
 
   EventLoop loop;
   loop.stop_on_signals();

@@ -1,6 +1,7 @@
 #include "live_common.h"
 
 #include <openssl/rand.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -48,6 +49,14 @@ bool client_target(const LiveOptions& o, ClientTarget& target, TlsContext& tls) 
   }
   if (!o.server_name.empty()) target.host = o.server_name;
   return true;
+}
+
+void raise_descriptor_limit() {
+  rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
 }
 
 }  // namespace ovms::sim::live

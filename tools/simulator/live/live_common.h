@@ -21,5 +21,8 @@ std::optional<KeyStore> load_keys(const LiveOptions& o);
 uint64_t seed_of(const LiveOptions& o);
 // Resolves --connect and prepares --tls. False after saying why.
 bool client_target(const LiveOptions& o, ClientTarget& target, TlsContext& tls);
+// The open-files soft limit raised to the hard limit: a server of 1000 cars, or one app process
+// with 1000 sessions, needs more than the usual 1024 descriptors.
+void raise_descriptor_limit();
 
 }  // namespace ovms::sim::live

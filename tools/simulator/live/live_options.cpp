@@ -54,6 +54,7 @@ const char kAppUsage[] =
     "usage: ovms-sim app [--connect HOST:PORT] --vehicle ID -k KEYS [--send LINE ...] [--json]\n"
     "                    [--exit-after N] [--exit-on CODE] [--duration S] [--websocket] [--android] [--batch]\n"
     "                    [--account USER] [--tls [--cafile CA.pem] [--server-name NAME]] [--seed N]\n"
+    "                    [--sessions N]\n"
     "\n"
     "An OVMS app on a real socket: logs in, sends the --send lines, and prints every line it receives\n"
     "decoded, one per line as ovmsdump words it (or its JSON Lines objects with --json). Runs until\n"
@@ -72,7 +73,11 @@ const char kAppUsage[] =
     "  --batch             log in as a batch client (MP-B)\n"
     "  --account USER      scheme 1 with this keys-file account (plain text; use it with --tls)\n"
     "  --tls               TLS, verifying the server against --cafile and --server-name\n"
-    "  --seed N            seed for tokens and WebSocket masks (default: random)\n";
+    "  --seed N            seed for tokens and WebSocket masks (default: random)\n"
+    "  --sessions N        N apps at once on this one event loop, each with its own login and tokens;\n"
+    "                      nothing is printed per line, one summary line at the end instead (how many\n"
+    "                      logged in and got the car's S); stops when all have it (or --duration);\n"
+    "                      exit status 0 only if every session did\n";
 
 const char* usage_of(const std::string& command) {
   return command == "serve" ? kServeUsage : command == "car" ? kCarUsage : kAppUsage;
@@ -212,6 +217,12 @@ std::optional<LiveOptions> parse_live_options(int argc, char** argv, int& exit_c
       o.batch = true;
     } else if (app && a == "--account") {
       ok = text(o.account);
+    } else if (app && a == "--sessions") {
+      ok = count(o.sessions);
+      if (ok && (o.sessions == 0 || o.sessions > 100000)) {
+        std::fprintf(stderr, "%s: --sessions must be between 1 and 100000\n", prog);
+        ok = false;
+      }
     } else {
       std::fprintf(stderr, "%s: unknown option '%s'\n%s", prog, a.c_str(), usage_of(o.command));
       return std::nullopt;
@@ -236,6 +247,10 @@ std::optional<LiveOptions> parse_live_options(int argc, char** argv, int& exit_c
   }
   if (o.paranoid_v3 && !o.paranoid) {
     std::fprintf(stderr, "%s: --v3-truncate is a paranoid-mode defect: give --paranoid too\n", prog);
+    return std::nullopt;
+  }
+  if (o.sessions > 1 && (o.exit_after || !o.exit_on.empty())) {
+    std::fprintf(stderr, "%s: --sessions stops when every session has the car's S: --exit-after and --exit-on are for one\n", prog);
     return std::nullopt;
   }
   if (o.address.empty()) o.address = o.tls ? "127.0.0.1:6870" : "127.0.0.1:6867";

@@ -38,6 +38,7 @@ struct LiveOptions {
   std::vector<std::string> send;
   uint64_t exit_after = 0;          // messages
   std::string exit_on;              // a message code that ends the app once received
+  uint64_t sessions = 1;            // app: this many sessions in one process, each its own login and tokens
 };
 
 // argv[0] is the command ("serve", "car", "app"). On --help or an error returns nullopt with

@@ -17,15 +17,6 @@
 namespace ovms::sim::live {
 namespace {
 
-// A server of 1000 cars needs more than the usual 1024 descriptors.
-void raise_descriptor_limit() {
-  rlimit r;
-  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-    r.rlim_cur = r.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &r);
-  }
-}
-
 // The vehicles, accounts and auto-provisioning records of the keys file. Every account owns every
 // vehicle (the keys file has no owners); an AP record names this server and the vehicle's id and
 // server password (module parameters #4, #8 and #9). Returns how many vehicles can log in: an entry
