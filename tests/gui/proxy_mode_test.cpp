@@ -301,7 +301,7 @@ class ProxyModeTest : public QObject {
       const char code = row.record->effective().code;
       if (row.mark == markName(true, false, false)) {
         QCOMPARE(code, 'S');
-        QCOMPARE(QString::fromStdString(row.record->effective().field("soc")->text), QStringLiteral("12.5"));
+        QCOMPARE(QString::fromStdString(std::string(row.record->effective().field("soc")->text)), QStringLiteral("12.5"));
         editedListed = true;
         // Its details: what arrived (the car's soc) and what was sent (12.5).
         w.selectStoreRow(*w.store().row_of_id(row.record->id));

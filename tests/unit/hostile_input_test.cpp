@@ -1,5 +1,6 @@
 // Hostile and out-of-range input (issue 11): each test is a reproducer of a fault found by fuzzing,
 // kept so it cannot come back. JSON is checked with an independent strict validator.
+#include <memory>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,17 +31,19 @@ std::string record_json(const LineRecord& r) {
   return out;
 }
 
-LineRecord message_record(const std::string& body) {
-  LineRecord r;
-  r.plain = "MP-0 " + body;
-  r.body_offset = 5;
-  r.msg = decode_message(*r.plain, 5, r.diags);
+// A record made where it stays (its field texts are views into its plaintext).
+std::unique_ptr<LineRecord> message_record(const std::string& body) {
+  auto r = std::make_unique<LineRecord>();
+  r->plain = "MP-0 " + body;
+  r->body_offset = 5;
+  r->msg = decode_message(*r->plain, 5, r->diags);
   return r;
 }
 
 TEST(HostileInput, NonFiniteFloatIsNullWithADiagnostic) {
   for (const char* v : {"nan", "inf", "-inf", "infinity", "NAN"}) {
-    LineRecord r = message_record(std::string("S") + v + ",K");
+    const auto held = message_record(std::string("S") + v + ",K");
+    const LineRecord& r = *held;
     std::string json = record_json(r);
     EXPECT_EQ(StrictJson::check(json), "") << v << ": " << json;
     EXPECT_NE(json.find("\"soc\":null"), std::string::npos) << json;
@@ -56,7 +59,8 @@ TEST(HostileInput, IntegerFieldOutOfRangeIsMalformedNotCast) {
     ASSERT_FALSE(m.fields.empty());
     EXPECT_FALSE(m.fields[0].is_number()) << v;
     EXPECT_TRUE(has(diags, DiagId::MalformedField)) << v;
-    LineRecord r = message_record(std::string("Z") + v);
+    const auto held = message_record(std::string("Z") + v);
+    const LineRecord& r = *held;
     EXPECT_EQ(StrictJson::check(record_json(r)), "") << v;
   }
   // In range, with decimals as firmware prints some integers: still a number.
@@ -90,7 +94,8 @@ TEST(HostileInput, InvalidUtf8IsEscapedInJson) {
 }
 
 TEST(HostileInput, TextFieldThatIsNotUtf8IsFlagged) {
-  LineRecord r = message_record("PIcar \xed\xa0\x80 text");
+  const auto held = message_record("PIcar \xed\xa0\x80 text");
+  const LineRecord& r = *held;
   EXPECT_EQ(StrictJson::check(record_json(r)), "");
   EXPECT_TRUE(has(r.diags, DiagId::MalformedField));
 }

@@ -75,7 +75,14 @@ struct HandshakeInfo {           // on welcome lines
   std::optional<uint64_t> key_learned_frame;  // the key was learned from traffic, in this frame (not configured)
 };
 
+// Its message's field texts are views into its own `plain` (or `wire`), so a record stays where it was
+// made, behind a RecordPtr: copying or moving it would leave the copy's views on the original's bytes
+// (a short string moves its characters). Build a new record and rebase() its messages instead.
 struct LineRecord {
+  LineRecord() = default;
+  LineRecord(const LineRecord&) = delete;
+  LineRecord& operator=(const LineRecord&) = delete;
+
   uint64_t id = 0;          // 0-based ordinal in the whole decode (order of emission)
   uint64_t frame = 0;       // capture frame of the packet that completed the line
   double ts = 0;            // its time stamp
